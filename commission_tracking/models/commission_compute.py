@@ -1,0 +1,260 @@
+"""Bridge between Odoo records and the pure-Python commission engine.
+
+Gathers the inputs of every affected (plan, salesperson, period) in batch, lets the engine compute
+the period, then writes the difference with what already exists: pending lines are updated,
+approved and paid lines are never edited but corrected by new lines, and lines of deals that no
+longer count are cancelled.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import api, models
+from odoo.tools.misc import formatLang
+
+from .. import engine
+
+
+def _dec(value):
+    return Decimal(str(value or 0))
+
+
+class CommissionCompute(models.AbstractModel):
+    _name = "commission.compute"
+    _description = "Commission computation"
+
+    # ------------------------------------------------------------------
+    # Entry point
+    # ------------------------------------------------------------------
+    @api.model
+    def _compute_for_leads(self, leads):
+        """Recompute every plan period touched by ``leads`` (won, lost, reopened or reassigned).
+
+        Runs as superuser: callers check the user's access to ``leads`` first.
+        """
+        self = self.sudo()
+        leads = leads.sudo().with_context(active_test=False)
+        Line = self.env["commission.line"]
+        groups = set()
+        # Periods where these leads already have commissions (lost, reopened, reassigned...).
+        for plan, user, period_start in Line._read_group(
+            [
+                ("lead_id", "in", leads.ids),
+                ("state", "!=", "cancel"),
+                # an archived plan is frozen: its lines are left as they are
+                ("plan_id.active", "=", True),
+            ],
+            ["plan_id", "user_id", "period_start:day"],
+        ):
+            groups.add((plan, user, period_start))
+        # Periods where won leads count now.
+        won = leads.filtered(lambda lead: lead._commission_is_won())
+        plans = self._get_plans(
+            self.env["res.company"].union(*(lead._commission_company() for lead in won))
+        )
+        for lead in won:
+            for plan in self._plans_for_lead(plans, lead):
+                groups.add((plan, lead.user_id, plan._get_period_bounds(lead._commission_date())[0]))
+        if not groups:
+            return Line
+        return self._compute_groups(groups, touched_leads=leads)
+
+    @api.model
+    def _get_plans(self, companies):
+        if not companies:
+            return self.env["commission.plan"]
+        return self.env["commission.plan"].search(
+            [
+                ("company_id", "in", companies.ids),
+                ("beneficiary_type", "=", "salesperson"),
+                ("trigger", "=", "won"),
+            ]
+        )
+
+    @api.model
+    def _plans_for_lead(self, plans, lead):
+        day = lead._commission_date()
+        company = lead._commission_company()
+        return plans.filtered(
+            lambda plan: plan.company_id == company
+            and lead.user_id in plan.user_ids
+            and plan._covers_date(day)
+        )
+
+    # ------------------------------------------------------------------
+    # Batch computation of (plan, user, period) groups
+    # ------------------------------------------------------------------
+    @api.model
+    def _compute_groups(self, groups, touched_leads=None):
+        Line = self.env["commission.line"]
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        plans = self.env["commission.plan"].union(*(plan for plan, _user, _start in groups))
+        users = self.env["res.users"].union(*(user for _plan, user, _start in groups))
+        bounds = {
+            (plan, user, start): (start, plan._get_period_bounds(start)[1])
+            for plan, user, start in groups
+        }
+        first = min(start for start, _end in bounds.values())
+        last = max(end for _start, end in bounds.values())
+        # One search for every won deal of these salespeople over the whole range (one day wider
+        # on each side: the salesperson's time zone decides the day a deal is won).
+        candidates = Lead.search(
+            [
+                ("user_id", "in", users.ids),
+                ("won_status", "=", "won"),
+                ("active", "=", True),
+                ("date_closed", ">=", datetime.datetime.combine(first, datetime.time.min)
+                 - datetime.timedelta(days=1)),
+                ("date_closed", "<", datetime.datetime.combine(last, datetime.time.min)
+                 + datetime.timedelta(days=2)),
+            ]
+        )
+        leads_by_group = defaultdict(lambda: Lead)
+        for lead in candidates:
+            day = lead._commission_date()
+            for key, (start, end) in bounds.items():
+                plan, user, _start = key
+                if (
+                    lead.user_id == user
+                    and start <= day <= end
+                    and plan.company_id == lead._commission_company()
+                    and user in plan.user_ids
+                    and plan._covers_date(day)
+                ):
+                    leads_by_group[key] |= lead
+        # Existing lines of all groups, in one search.
+        existing = Line.search(
+            [
+                ("plan_id", "in", plans.ids),
+                ("user_id", "in", users.ids),
+                ("period_start", "in", sorted({start for _p, _u, start in groups})),
+                ("state", "!=", "cancel"),
+                ("lead_id", "!=", False),
+            ],
+            order="id",
+        )
+        existing_by_group = defaultdict(lambda: Line)
+        for line in existing:
+            key = (line.plan_id, line.user_id, line.period_start)
+            if key in bounds:
+                existing_by_group[key] |= line
+
+        to_create = []
+        changed_leads = defaultdict(lambda: Line)
+        skipped_by_lead = defaultdict(list)
+        for key in sorted(bounds, key=lambda k: (k[0].id, k[1].id, k[2])):
+            plan, user, start = key
+            group_leads = leads_by_group[key]
+            deals = [lead._commission_prepare_deal(plan) for lead in group_leads]
+            result = engine.compute_period(
+                plan._commission_engine_rules(),
+                deals,
+                cap=_dec(plan.cap_amount),
+                rounding=_dec(plan.currency_id.rounding),
+            )
+            for skipped in result.skipped:
+                skipped_by_lead[Lead.browse(skipped.deal_key)].append((plan, skipped))
+            lines = existing_by_group[key]
+            reconciliation = engine.reconcile(
+                result.lines,
+                [
+                    engine.Existing(
+                        id=line.id,
+                        deal_key=line.lead_id.id,
+                        rule_key=line.rule_id.id,
+                        state=line.state,
+                        amount=_dec(line.amount),
+                    )
+                    for line in lines
+                ],
+                rounding=_dec(plan.currency_id.rounding),
+            )
+            for line_id, line_result in reconciliation.updates:
+                line = Line.browse(line_id)
+                line.write(self._prepare_line_update_vals(plan, line_result))
+                changed_leads[line.lead_id] |= line
+            if reconciliation.cancels:
+                cancelled = Line.browse(reconciliation.cancels)
+                cancelled.write({"state": "cancel"})
+                for line in cancelled:
+                    changed_leads[line.lead_id] |= line
+            for line_result, amount, origin_id in reconciliation.creates:
+                to_create.append(
+                    self._prepare_line_vals(
+                        plan, user, start, Lead.browse(line_result.deal_key), line_result, amount,
+                        origin_id,
+                    )
+                )
+        created = Line.create(to_create)
+        for line in created:
+            changed_leads[line.lead_id] |= line
+        self._notify(changed_leads, skipped_by_lead, touched_leads or Lead)
+        return created
+
+    # ------------------------------------------------------------------
+    # Values
+    # ------------------------------------------------------------------
+    @api.model
+    def _result_vals(self, plan, result):
+        rule = self.env["commission.rule"].browse(result.rule_key)
+        money_base = rule.base in ("revenue", "margin")
+        return {
+            "base_amount": float(result.base) if money_base else 0.0,
+            "base_qty": 0.0 if money_base else float(result.base),
+            "rate": float(result.rate),
+            "explanation_data": {
+                "steps": [{"code": s.code, "params": s.params} for s in result.steps]
+            },
+        }
+
+    @api.model
+    def _prepare_line_update_vals(self, plan, result):
+        lead = self.env["crm.lead"].browse(result.deal_key)
+        vals = self._result_vals(plan, result)
+        vals["amount"] = float(result.amount)
+        if lead._commission_date():
+            vals["date"] = lead._commission_date()
+        return vals
+
+    @api.model
+    def _prepare_line_vals(self, plan, user, period_start, lead, result, amount, origin_id):
+        orders = lead._commission_orders()
+        origin = self.env["commission.line"].browse(origin_id)
+        vals = self._result_vals(plan, result)
+        vals.update(
+            {
+                "name": lead.name,
+                "plan_id": plan.id,
+                "rule_id": result.rule_key,
+                "user_id": user.id,
+                "partner_id": user.partner_id.id,
+                "team_id": lead.team_id.id,
+                "company_id": plan.company_id.id,
+                "currency_id": plan.currency_id.id,
+                "lead_id": lead.id,
+                "order_id": orders.id if len(orders) == 1 else False,
+                # a deal that no longer counts (lost, reopened) is corrected on its original date
+                "date": lead._commission_date() or origin.date or period_start,
+                "period_start": period_start,
+                "amount": float(amount),
+                "origin_line_id": origin_id or False,
+            }
+        )
+        return vals
+
+    # ------------------------------------------------------------------
+    # Notification of the salesperson
+    # ------------------------------------------------------------------
+    @api.model
+    def _notify(self, changed_leads, skipped_by_lead, touched_leads):
+        for lead in touched_leads | self.env["crm.lead"].union(*changed_leads):
+            lines = changed_leads.get(lead, self.env["commission.line"])
+            skipped = skipped_by_lead.get(lead, [])
+            if not lines and not skipped:
+                continue
+            lead._commission_post_summary(lines, skipped)
+
+    @api.model
+    def _format_money(self, amount, currency):
+        return formatLang(self.env, amount, currency_obj=currency)

@@ -1,0 +1,242 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.misc import formatLang
+
+from ..engine import Step, explain
+
+# Fields that describe what was earned. Once a line is approved or paid they never change:
+# a later difference is carried by a correction line instead.
+LOCKED_FIELDS = {
+    "plan_id",
+    "rule_id",
+    "user_id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "lead_id",
+    "order_id",
+    "move_id",
+    "date",
+    "period_start",
+    "base_amount",
+    "base_qty",
+    "rate",
+    "amount",
+    "origin_line_id",
+    "explanation_data",
+}
+
+
+class CommissionLine(models.Model):
+    _name = "commission.line"
+    _description = "Commission Line"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Source", required=True, readonly=True)
+    plan_id = fields.Many2one(
+        "commission.plan",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+    )
+    rule_id = fields.Many2one(
+        "commission.rule",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    rule_base = fields.Selection(related="rule_id.base", string="Base type")
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", readonly=True, index=True, tracking=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Payee",
+        readonly=True,
+        index=True,
+        help="The partner who is paid this commission (the salesperson's contact).",
+    )
+    team_id = fields.Many2one("crm.team", string="Sales team", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", readonly=True, index="btree_not_null"
+    )
+    order_id = fields.Many2one(
+        "sale.order", string="Sales order", readonly=True, index="btree_not_null"
+    )
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", readonly=True, index="btree_not_null"
+    )
+    date = fields.Date(required=True, readonly=True, index=True, help="Date the deal counts.")
+    period_start = fields.Date(
+        required=True, readonly=True, index=True, help="First day of the plan period."
+    )
+    base_amount = fields.Monetary(
+        string="Base",
+        readonly=True,
+        help="Revenue or margin the rule was applied to.",
+    )
+    base_qty = fields.Float(
+        string="Base quantity",
+        digits=(16, 2),
+        readonly=True,
+        help="Units, deals or referred customers the rule was applied to.",
+    )
+    rate = fields.Float(
+        digits=(16, 4),
+        readonly=True,
+        help="Percentage, or fixed amount per unit, applied. For marginal tiers: the effective rate.",
+    )
+    rate_type = fields.Selection(related="rule_id.rate_type")
+    amount = fields.Monetary(readonly=True, tracking=True)
+    state = fields.Selection(
+        selection=[
+            ("pending", "Pending"),
+            ("approved", "Approved"),
+            ("paid", "Paid"),
+            ("cancel", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    payment_date = fields.Date(readonly=True, copy=False, tracking=True)
+    origin_line_id = fields.Many2one(
+        "commission.line",
+        string="Corrects",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The approved or paid line this line corrects.",
+    )
+    correction_ids = fields.One2many("commission.line", "origin_line_id", string="Corrections")
+    is_correction = fields.Boolean(compute="_compute_is_correction", store=True)
+    explanation_data = fields.Json(readonly=True, copy=False)
+    explanation = fields.Text(compute="_compute_explanation")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("origin_line_id")
+    def _compute_is_correction(self):
+        for line in self:
+            line.is_correction = bool(line.origin_line_id)
+
+    @api.depends("explanation_data", "currency_id")
+    @api.depends_context("lang")
+    def _compute_explanation(self):
+        for line in self:
+            data = line.explanation_data or {}
+            currency = line.currency_id
+
+            def money(value, currency=currency):
+                return formatLang(self.env, float(value), currency_obj=currency)
+
+            def number(value):
+                value = float(value)
+                digits = 0 if value == int(value) else 2
+                return formatLang(self.env, value, digits=digits)
+
+            steps = [Step(code=s["code"], params=s["params"]) for s in data.get("steps", [])]
+            line.explanation = explain(steps, _=self.env._, money=money, number=number)
+
+    @api.depends("name", "rule_id.name", "rule_id.base")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = (
+                f"{line.name} · {line.rule_id.display_name}" if line.rule_id else line.name or ""
+            )
+
+    # ------------------------------------------------------------------
+    # Protection
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        locked = LOCKED_FIELDS.intersection(vals)
+        if locked and any(line.state in ("approved", "paid") for line in self):
+            raise UserError(
+                self.env._(
+                    "Approved or paid commission lines cannot be changed. "
+                    "A difference is recorded as a correction line instead."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_settled(self):
+        if any(line.state in ("approved", "paid") for line in self):
+            raise UserError(
+                self.env._(
+                    "Approved or paid commission lines cannot be deleted. "
+                    "Record a correction instead."
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_approve(self):
+        not_pending = self.filtered(lambda line: line.state != "pending")
+        if not_pending:
+            raise UserError(
+                self.env._(
+                    "Only pending commission lines can be approved: %(lines)s",
+                    lines=", ".join(not_pending.mapped("display_name")),
+                )
+            )
+        self.write({"state": "approved"})
+        return True
+
+    def action_reset_to_pending(self):
+        not_approved = self.filtered(lambda line: line.state != "approved")
+        if not_approved:
+            raise UserError(
+                self.env._(
+                    "Only approved commission lines can be set back to pending: %(lines)s",
+                    lines=", ".join(not_approved.mapped("display_name")),
+                )
+            )
+        self.write({"state": "pending"})
+        return True
+
+    @api.model
+    def _commission_totals_by(self, field_name, records):
+        """{record: (line count, total amount)} of the lines that are not cancelled."""
+        return {
+            record: (count, total)
+            for record, count, total in self._read_group(
+                [(field_name, "in", records.ids), ("state", "!=", "cancel")],
+                [field_name],
+                ["__count", "amount:sum"],
+            )
+        }
+
+    @api.model
+    def _action_open_lines(self, domain):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "commission_tracking.commission_line_action_all"
+        )
+        action["domain"] = domain
+        action["context"] = {}
+        return action
+
+    def action_open_source(self):
+        self.ensure_one()
+        record = self.lead_id or self.order_id or self.move_id
+        if not record:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "views": [(False, "form")],
+        }

@@ -1,0 +1,302 @@
+import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
+
+from .. import engine
+
+# Values of the contract that the foundation computes. The others exist (integrations may already
+# write them) and are refused with a clear message until their feature lands.
+SUPPORTED_BENEFICIARIES = ("salesperson",)
+SUPPORTED_TRIGGERS = ("won",)
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+class CommissionPlan(models.Model):
+    _name = "commission.plan"
+    _description = "Commission Plan"
+    _inherit = ["mail.thread"]
+    _order = "active desc, sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True, translate=True)
+    active = fields.Boolean(default=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self._default_currency_id(),
+        tracking=True,
+    )
+    beneficiary_type = fields.Selection(
+        selection=[
+            ("salesperson", "Salesperson"),
+            ("partner", "Sales partner"),
+            ("referrer", "Referrer"),
+        ],
+        required=True,
+        default="salesperson",
+        tracking=True,
+        help="Who earns the commissions of this plan.",
+    )
+    trigger = fields.Selection(
+        selection=[
+            ("won", "Opportunity won"),
+            ("order", "Sales order confirmed"),
+            ("invoice", "Invoice posted"),
+            ("payment", "Invoice paid"),
+        ],
+        required=True,
+        default="won",
+        tracking=True,
+        help="The business event that computes the commission lines.",
+    )
+    period = fields.Selection(
+        selection=[("month", "Monthly"), ("quarter", "Quarterly"), ("year", "Yearly")],
+        required=True,
+        default="month",
+        tracking=True,
+        help="Tiers and the cap are measured over this period, per beneficiary.",
+    )
+    date_from = fields.Date(
+        string="Valid from",
+        tracking=True,
+        help="First day deals count for this plan. Empty: no start limit.",
+    )
+    date_to = fields.Date(
+        string="Valid until",
+        tracking=True,
+        help="Last day deals count for this plan. Empty: no end limit.",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        relation="commission_plan_res_users_rel",
+        column1="plan_id",
+        column2="user_id",
+        string="Salespeople",
+        domain=[("share", "=", False)],
+        tracking=True,
+        help="Salespeople covered by this plan.",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        relation="commission_plan_res_partner_rel",
+        column1="plan_id",
+        column2="partner_id",
+        string="Partners",
+        help="Sales partners or referrers covered by this plan.",
+    )
+    rule_ids = fields.One2many("commission.rule", "plan_id", string="Rules", copy=True)
+    cap_amount = fields.Monetary(
+        string="Cap per period",
+        currency_field="currency_id",
+        tracking=True,
+        help="Maximum commission per beneficiary and period for the whole plan. 0 means no cap.",
+    )
+    line_ids = fields.One2many("commission.line", "plan_id", string="Commission lines")
+    line_count = fields.Integer(compute="_compute_line_count")
+    summary = fields.Text(
+        compute="_compute_summary",
+        help="The plan in plain language, as the salespeople will read it.",
+    )
+    note = fields.Html(string="Notes")
+
+
+    def _default_currency_id(self):
+        return self.env.company.currency_id
+
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        if self.company_id:
+            self.currency_id = self.company_id.currency_id
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _compute_line_count(self):
+        counts = dict(
+            self.env["commission.line"]._read_group(
+                [("plan_id", "in", self.ids)], ["plan_id"], ["__count"]
+            )
+        )
+        for plan in self:
+            plan.line_count = counts.get(plan, 0)
+
+    @api.depends(
+        "name",
+        "beneficiary_type",
+        "trigger",
+        "period",
+        "date_from",
+        "date_to",
+        "user_ids",
+        "cap_amount",
+        "currency_id",
+        "rule_ids.summary",
+    )
+    def _compute_summary(self):
+        beneficiaries = dict(self._fields["beneficiary_type"]._description_selection(self.env))
+        triggers = dict(self._fields["trigger"]._description_selection(self.env))
+        periods = dict(self._fields["period"]._description_selection(self.env))
+        for plan in self:
+            parts = [
+                self.env._(
+                    "%(beneficiary)s commission, computed when: %(trigger)s; "
+                    "tiers and cap measured per %(period)s.",
+                    beneficiary=beneficiaries.get(plan.beneficiary_type, ""),
+                    trigger=(triggers.get(plan.trigger) or "").lower(),
+                    period=(periods.get(plan.period) or "").lower(),
+                )
+            ]
+            if plan.beneficiary_type == "salesperson":
+                if plan.user_ids:
+                    parts.append(
+                        self.env._(
+                            "Covers: %(names)s.",
+                            names=", ".join(plan.user_ids.mapped("name")),
+                        )
+                    )
+                else:
+                    parts.append(
+                        self.env._("No salesperson yet: this plan computes nothing until you add some.")
+                    )
+            if plan.date_from or plan.date_to:
+                parts.append(
+                    self.env._(
+                        "Valid from %(start)s to %(end)s.",
+                        start=plan.date_from or "…",
+                        end=plan.date_to or "…",
+                    )
+                )
+            for rule in plan.rule_ids:
+                parts.append("• " + (rule.summary or ""))
+            if len(plan.rule_ids) > 1:
+                parts.append(self.env._("Hybrid plan: the commission is the sum of all rules."))
+            if plan.currency_id and not plan.currency_id.is_zero(plan.cap_amount):
+                parts.append(
+                    self.env._(
+                        "Capped at %(cap)s per salesperson and period.",
+                        cap=formatLang(self.env, plan.cap_amount, currency_obj=plan.currency_id),
+                    )
+                )
+            plan.summary = "\n".join(parts)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("active", "rule_ids")
+    def _check_rules(self):
+        for plan in self:
+            if plan.active and not plan.rule_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The active commission plan “%(plan)s” has no rule. "
+                        "Add at least one rule, or archive the plan.",
+                        plan=plan.display_name,
+                    )
+                )
+
+    @api.constrains("beneficiary_type", "trigger", "active")
+    def _check_supported(self):
+        for plan in self.filtered("active"):
+            if plan.beneficiary_type not in SUPPORTED_BENEFICIARIES:
+                raise ValidationError(
+                    self.env._(
+                        "Plan “%(plan)s”: commissions for sales partners and referrers are not "
+                        "available yet in this version. Use “Salesperson”, or archive the plan.",
+                        plan=plan.display_name,
+                    )
+                )
+            if plan.trigger not in SUPPORTED_TRIGGERS:
+                raise ValidationError(
+                    self.env._(
+                        "Plan “%(plan)s”: only “Opportunity won” can compute commissions in this "
+                        "version. Order, invoice and payment triggers are not available yet.",
+                        plan=plan.display_name,
+                    )
+                )
+
+    @api.constrains("cap_amount")
+    def _check_cap_amount(self):
+        for plan in self:
+            if plan.cap_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Plan “%(plan)s”: the cap cannot be negative (0 means no cap).",
+                        plan=plan.display_name,
+                    )
+                )
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for plan in self:
+            if plan.date_from and plan.date_to and plan.date_to < plan.date_from:
+                raise ValidationError(
+                    self.env._(
+                        "Plan “%(plan)s” ends (%(end)s) before it starts (%(start)s).",
+                        plan=plan.display_name,
+                        start=plan.date_from,
+                        end=plan.date_to,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Periods
+    # ------------------------------------------------------------------
+    def _get_period_bounds(self, day):
+        """Return (first day, last day) of this plan's period that contains ``day``."""
+        self.ensure_one()
+        months = PERIOD_MONTHS[self.period]
+        first_month = ((day.month - 1) // months) * months + 1
+        start = datetime.date(day.year, first_month, 1)
+        end = start + relativedelta(months=months, days=-1)
+        return start, end
+
+    def _covers_date(self, day):
+        self.ensure_one()
+        return (not self.date_from or day >= self.date_from) and (
+            not self.date_to or day <= self.date_to
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_lines(self):
+        self.ensure_one()
+        return self.env["commission.line"]._action_open_lines([("plan_id", "=", self.id)])
+
+    # ------------------------------------------------------------------
+    # Engine input
+    # ------------------------------------------------------------------
+    def _commission_engine_rules(self):
+        """The plan's rules as plain engine data."""
+        self.ensure_one()
+        return tuple(
+            engine.Rule(
+                key=rule.id,
+                name=rule.display_name,
+                base=rule.base,
+                rate_type=rule.rate_type,
+                rate=Decimal(str(rule.rate)),
+                tier_mode=rule.tier_mode,
+                tiers=tuple(
+                    engine.Tier(threshold=Decimal(str(t.threshold)), rate=Decimal(str(t.rate)))
+                    for t in rule.tier_ids.sorted("threshold")
+                ),
+                product_ids=frozenset(rule.product_ids.ids),
+                categ_ids=rule._get_categ_ids(),
+            )
+            for rule in self.rule_ids
+        )

@@ -1,0 +1,177 @@
+from decimal import Decimal
+
+import pytz
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools.misc import formatLang
+
+from .. import engine
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    commission_line_ids = fields.One2many(
+        "commission.line", "lead_id", string="Commission lines", readonly=True
+    )
+    commission_count = fields.Integer(
+        compute="_compute_commission_total", string="Commission line count"
+    )
+    commission_total = fields.Monetary(
+        compute="_compute_commission_total",
+        string="Commission",
+        currency_field="company_currency",
+        help="Total of the commission lines of this opportunity that are not cancelled.",
+    )
+
+    @api.depends("commission_line_ids.amount", "commission_line_ids.state")
+    def _compute_commission_total(self):
+        data = self.env["commission.line"]._commission_totals_by("lead_id", self)
+        for lead in self:
+            lead.commission_count, lead.commission_total = data.get(lead, (0, 0.0))
+
+    # ------------------------------------------------------------------
+    # Engine inputs
+    # ------------------------------------------------------------------
+    def _commission_is_won(self):
+        self.ensure_one()
+        return bool(
+            self.active and self.won_status == "won" and self.user_id and self.date_closed
+        )
+
+    def _commission_company(self):
+        self.ensure_one()
+        return self.company_id or self.user_id.company_id
+
+    def _commission_date(self):
+        """The day the deal was won, in the salesperson's time zone."""
+        self.ensure_one()
+        if not self.date_closed:
+            return None
+        tz = pytz.timezone(self.user_id.tz or self.env.user.tz or "UTC")
+        return pytz.utc.localize(self.date_closed).astimezone(tz).date()
+
+    def _commission_orders(self):
+        self.ensure_one()
+        return self.order_ids.filtered_domain(self._get_lead_sale_order_domain())
+
+    def _commission_prepare_deal(self, plan):
+        """This won opportunity as engine input, amounts in the plan's currency."""
+        self.ensure_one()
+        day = self._commission_date()
+        company = plan.company_id
+        target = plan.currency_id
+        lines = []
+        for order in self._commission_orders():
+            for line in order.order_line:
+                if line.display_type or line.is_downpayment or not line.product_id:
+                    continue
+                product = line.product_id
+                quantity = line.product_uom_id._compute_quantity(
+                    line.product_uom_qty, product.uom_id, round=False
+                )
+                lines.append(
+                    engine.DealLine(
+                        product_id=product.id,
+                        categ_id=product.categ_id.id,
+                        revenue=Decimal(
+                            str(order.currency_id._convert(line.price_subtotal, target, company, day))
+                        ),
+                        margin=Decimal(
+                            str(order.currency_id._convert(line.margin, target, company, day))
+                        ),
+                        quantity=Decimal(str(quantity)),
+                    )
+                )
+        fallback = None
+        if not lines:
+            fallback = Decimal(
+                str(
+                    self.company_currency._convert(self.expected_revenue, target, company, day)
+                    if self.company_currency
+                    else self.expected_revenue
+                )
+            )
+        return engine.Deal(
+            key=self.id,
+            date=day,
+            lines=tuple(lines),
+            fallback_revenue=fallback,
+            label=self.name or "",
+        )
+
+    # ------------------------------------------------------------------
+    # Computation
+    # ------------------------------------------------------------------
+    def _commission_compute(self):
+        """Recompute the commissions of these opportunities (won, lost or reopened).
+
+        Called by the shipped automation rule and by the "Compute commissions" actions. The
+        caller must be able to read the opportunities; the lines are then written as superuser.
+        """
+        self.check_access("read")
+        return self.env["commission.compute"]._compute_for_leads(self)
+
+    def action_compute_commissions(self):
+        lines = self._commission_compute()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Commissions computed for %(count)s opportunities (%(lines)s new lines).",
+                    count=len(self),
+                    lines=len(lines),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_view_commission_lines(self):
+        self.ensure_one()
+        return self.env["commission.line"]._action_open_lines([("lead_id", "=", self.id)])
+
+    def _commission_post_summary(self, lines, skipped):
+        """Tell the salesperson in the chatter what their commission on this deal is now."""
+        self.ensure_one()
+        active = self.commission_line_ids.filtered(lambda line: line.state != "cancel")
+        rows = []
+        for line in lines.sorted("id"):
+            state = dict(line._fields["state"]._description_selection(self.env))[line.state]
+            rows.append(
+                self.env._(
+                    "%(plan)s / %(rule)s: %(amount)s (%(state)s)",
+                    plan=line.plan_id.name,
+                    rule=line.rule_id.display_name,
+                    amount=formatLang(self.env, line.amount, currency_obj=line.currency_id),
+                    state=state,
+                )
+            )
+        for plan, item in skipped:
+            rows.append(
+                self.env._(
+                    "%(plan)s: %(reason)s",
+                    plan=plan.name,
+                    reason=engine.explain_skipped(item, _=self.env._),
+                )
+            )
+        total = sum(active.mapped("amount"))
+        currency = active[:1].currency_id or self.company_currency
+        body = self.env._(
+            "Commission computed for %(user)s. Total on this opportunity: %(total)s.",
+            user=self.user_id.name,
+            total=formatLang(self.env, total, currency_obj=currency),
+        )
+        html = Markup("<p>%s</p><ul>%s</ul>") % (
+            escape(body),
+            Markup("").join(Markup("<li>%s</li>") % escape(row) for row in rows),
+        )
+        partner_ids = self.user_id.partner_id.ids if self.user_id else []
+        self.message_post(
+            body=html,
+            partner_ids=partner_ids,
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+        )
