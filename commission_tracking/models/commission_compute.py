@@ -55,7 +55,9 @@ class CommissionCompute(models.AbstractModel):
         )
         for lead in won:
             for plan in self._plans_for_lead(plans, lead):
-                groups.add((plan, lead.user_id, plan._get_period_bounds(lead._commission_date())[0]))
+                groups.add(
+                    (plan, lead.user_id, plan._get_period_bounds(lead._commission_date())[0])
+                )
         if not groups:
             return Line
         return self._compute_groups(groups, touched_leads=leads)
@@ -73,14 +75,73 @@ class CommissionCompute(models.AbstractModel):
         )
 
     @api.model
-    def _plans_for_lead(self, plans, lead):
-        day = lead._commission_date()
+    def _plans_for_lead(self, plans, lead, day=None):
+        day = day or lead._commission_date()
         company = lead._commission_company()
         return plans.filtered(
-            lambda plan: plan.company_id == company
-            and lead.user_id in plan.user_ids
-            and plan._covers_date(day)
+            lambda plan: (
+                plan.company_id == company
+                and lead.user_id in plan.user_ids
+                and plan._covers_date(day)
+            )
         )
+
+    # ------------------------------------------------------------------
+    # Forecast for an open opportunity
+    # ------------------------------------------------------------------
+    @api.model
+    def _forecast_for_lead(self, lead):
+        """Increase of the salesperson's period commission if ``lead`` were won today.
+
+        Compares the engine's period total with and without this deal, so tiers (a deal that
+        lifts the period into a retroactive tier earns the uplift of the whole period) and caps
+        are taken into account. Read-only: nothing is written.
+        """
+        self = self.sudo()
+        lead = lead.sudo()
+        day = lead._commission_date(datetime.datetime.now())
+        company = lead._commission_company()
+        plans = self._plans_for_lead(self._get_plans(company), lead, day)
+        total = 0.0
+        for plan in plans:
+            start, end = plan._get_period_bounds(day)
+            won = self.env["crm.lead"].search(
+                [
+                    ("user_id", "=", lead.user_id.id),
+                    ("won_status", "=", "won"),
+                    ("id", "!=", lead.id),
+                    (
+                        "date_closed",
+                        ">=",
+                        datetime.datetime.combine(start, datetime.time.min)
+                        - datetime.timedelta(days=1),
+                    ),
+                    (
+                        "date_closed",
+                        "<",
+                        datetime.datetime.combine(end, datetime.time.min)
+                        + datetime.timedelta(days=2),
+                    ),
+                ]
+            )
+            deals = [
+                other._commission_prepare_deal(plan)
+                for other in won
+                if start <= other._commission_date() <= end
+                and other._commission_company() == company
+            ]
+            rules = plan._commission_engine_rules()
+            cap = _dec(plan.cap_amount)
+            rounding = _dec(plan.currency_id.rounding)
+            without = engine.compute_period(rules, deals, cap=cap, rounding=rounding).total
+            hypothetical = lead._commission_prepare_deal(plan, day)
+            with_deal = engine.compute_period(
+                rules, [*deals, hypothetical], cap=cap, rounding=rounding
+            ).total
+            total += plan.currency_id._convert(
+                float(with_deal - without), lead.company_currency or plan.currency_id, company, day
+            )
+        return total
 
     # ------------------------------------------------------------------
     # Batch computation of (plan, user, period) groups
@@ -104,10 +165,17 @@ class CommissionCompute(models.AbstractModel):
                 ("user_id", "in", users.ids),
                 ("won_status", "=", "won"),
                 ("active", "=", True),
-                ("date_closed", ">=", datetime.datetime.combine(first, datetime.time.min)
-                 - datetime.timedelta(days=1)),
-                ("date_closed", "<", datetime.datetime.combine(last, datetime.time.min)
-                 + datetime.timedelta(days=2)),
+                (
+                    "date_closed",
+                    ">=",
+                    datetime.datetime.combine(first, datetime.time.min)
+                    - datetime.timedelta(days=1),
+                ),
+                (
+                    "date_closed",
+                    "<",
+                    datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(days=2),
+                ),
             ]
         )
         leads_by_group = defaultdict(lambda: Lead)
@@ -182,7 +250,12 @@ class CommissionCompute(models.AbstractModel):
             for line_result, amount, origin_id in reconciliation.creates:
                 to_create.append(
                     self._prepare_line_vals(
-                        plan, user, start, Lead.browse(line_result.deal_key), line_result, amount,
+                        plan,
+                        user,
+                        start,
+                        Lead.browse(line_result.deal_key),
+                        line_result,
+                        amount,
                         origin_id,
                     )
                 )

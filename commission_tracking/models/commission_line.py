@@ -92,7 +92,8 @@ class CommissionLine(models.Model):
     rate = fields.Float(
         digits=(16, 4),
         readonly=True,
-        help="Percentage, or fixed amount per unit, applied. For marginal tiers: the effective rate.",
+        help="Percentage, or fixed amount per unit, applied. "
+        "For marginal tiers: the effective rate.",
     )
     rate_type = fields.Selection(related="rule_id.rate_type")
     amount = fields.Monetary(readonly=True, tracking=True)

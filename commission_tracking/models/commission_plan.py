@@ -113,7 +113,6 @@ class CommissionPlan(models.Model):
     )
     note = fields.Html(string="Notes")
 
-
     def _default_currency_id(self):
         return self.env.company.currency_id
 
@@ -170,7 +169,9 @@ class CommissionPlan(models.Model):
                     )
                 else:
                     parts.append(
-                        self.env._("No salesperson yet: this plan computes nothing until you add some.")
+                        self.env._(
+                            "No salesperson yet: this plan computes nothing until you add some."
+                        )
                     )
             if plan.date_from or plan.date_to:
                 parts.append(

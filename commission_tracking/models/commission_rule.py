@@ -38,8 +38,9 @@ class CommissionRule(models.Model):
         ],
         required=True,
         default="revenue",
-        help="Revenue: untaxed amount of the confirmed orders. Margin: sales price minus cost. "
-        "Per unit: units sold. Per deal: each won deal. Per referred customer: referral programmes.",
+        help="Revenue: untaxed amount of the confirmed orders. "
+        "Margin: sales price minus cost. Per unit: units sold. Per deal: each won deal. "
+        "Per referred customer: referral programmes.",
     )
     product_categ_id = fields.Many2one(
         "product.category",
@@ -125,14 +126,14 @@ class CommissionRule(models.Model):
     )
     def _compute_summary(self):
         for rule in self:
-            if rule.rate_type == "percent":
-                what = self.env._("of revenue") if rule.base == "revenue" else self.env._("of margin")
-            else:
-                what = rule._unit_label()
+            what = {
+                "revenue": self.env._("of revenue"),
+                "margin": self.env._("of margin"),
+            }.get(rule.base) or rule._unit_label()
             if rule.tier_mode == "flat":
                 text = f"{rule.display_name}: {rule._format_rate(rule.rate)} {what}"
             else:
-                tiers = ", ".join(
+                tiers = "; ".join(
                     self.env._(
                         "from %(threshold)s: %(rate)s",
                         threshold=formatLang(self.env, tier.threshold, digits=0),
@@ -141,11 +142,11 @@ class CommissionRule(models.Model):
                     for tier in rule.tier_ids.sorted("threshold")
                 )
                 mode = (
-                    self.env._("marginal tiers")
+                    self.env._("marginal tiers, each slice at its own rate")
                     if rule.tier_mode == "marginal"
-                    else self.env._("retroactive tiers")
+                    else self.env._("retroactive tiers, the whole period at the tier reached")
                 )
-                text = f"{rule.display_name}: {what}, {mode} ({tiers})"
+                text = f"{rule.display_name}: {what} ({mode}) — {tiers}"
             filters = []
             if rule.product_categ_id:
                 filters.append(rule.product_categ_id.display_name)
@@ -164,9 +165,7 @@ class CommissionRule(models.Model):
                     self.env._(
                         "Rule “%(rule)s”: a “%(base)s” rule is paid as a %(expected)s.",
                         rule=rule.display_name,
-                        base=dict(self._fields["base"]._description_selection(self.env))[
-                            rule.base
-                        ],
+                        base=dict(self._fields["base"]._description_selection(self.env))[rule.base],
                         expected=self.env._("percentage")
                         if expected == "percent"
                         else self.env._("fixed amount"),
@@ -223,13 +222,15 @@ class CommissionRule(models.Model):
                         rule=rule.display_name,
                     )
                 )
-            if any(b <= a for a, b in zip(thresholds, thresholds[1:])):
+            if any(b <= a for a, b in zip(thresholds[:-1], thresholds[1:], strict=True)):
                 raise ValidationError(
                     self.env._(
                         "Rule “%(rule)s”: tier thresholds must be strictly increasing, "
                         "from the first tier to the last (%(thresholds)s).",
                         rule=rule.display_name,
-                        thresholds=" → ".join(formatLang(self.env, t, digits=0) for t in thresholds),
+                        thresholds=" → ".join(
+                            formatLang(self.env, t, digits=0) for t in thresholds
+                        ),
                     )
                 )
 
@@ -239,7 +240,5 @@ class CommissionRule(models.Model):
         if not self.product_categ_id:
             return frozenset()
         return frozenset(
-            self.env["product.category"]
-            .search([("id", "child_of", self.product_categ_id.id)])
-            .ids
+            self.env["product.category"].search([("id", "child_of", self.product_categ_id.id)]).ids
         )

@@ -21,7 +21,6 @@ class CommissionRuleTier(models.Model):
         help="Percentage, or fixed amount per unit / deal / referred customer, for this tier.",
     )
 
-
     @api.constrains("threshold", "rate", "sequence")
     def _check_rule_tiers(self):
         rules = self.rule_id

@@ -25,6 +25,24 @@ class CrmLead(models.Model):
         help="Total of the commission lines of this opportunity that are not cancelled.",
     )
 
+    commission_expected = fields.Monetary(
+        compute="_compute_commission_expected",
+        string="Expected commission",
+        currency_field="company_currency",
+        help="What the salesperson's commission for the period would rise by if this "
+        "opportunity were won today at its expected revenue, tiers and cap included.",
+    )
+
+    @api.depends("expected_revenue", "user_id", "won_status", "company_id")
+    @api.depends_context("uid")
+    def _compute_commission_expected(self):
+        Compute = self.env["commission.compute"]
+        for lead in self:
+            if lead.won_status != "pending" or not lead.user_id or not lead.id:
+                lead.commission_expected = 0.0
+                continue
+            lead.commission_expected = Compute._forecast_for_lead(lead)
+
     @api.depends("commission_line_ids.amount", "commission_line_ids.state")
     def _compute_commission_total(self):
         data = self.env["commission.line"]._commission_totals_by("lead_id", self)
@@ -36,30 +54,29 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
     def _commission_is_won(self):
         self.ensure_one()
-        return bool(
-            self.active and self.won_status == "won" and self.user_id and self.date_closed
-        )
+        return bool(self.active and self.won_status == "won" and self.user_id and self.date_closed)
 
     def _commission_company(self):
         self.ensure_one()
         return self.company_id or self.user_id.company_id
 
-    def _commission_date(self):
-        """The day the deal was won, in the salesperson's time zone."""
+    def _commission_date(self, when=None):
+        """The day the deal was won (or ``when``), in the salesperson's time zone."""
         self.ensure_one()
-        if not self.date_closed:
+        when = when or self.date_closed
+        if not when:
             return None
         tz = pytz.timezone(self.user_id.tz or self.env.user.tz or "UTC")
-        return pytz.utc.localize(self.date_closed).astimezone(tz).date()
+        return pytz.utc.localize(when).astimezone(tz).date()
 
     def _commission_orders(self):
         self.ensure_one()
         return self.order_ids.filtered_domain(self._get_lead_sale_order_domain())
 
-    def _commission_prepare_deal(self, plan):
+    def _commission_prepare_deal(self, plan, day=None):
         """This won opportunity as engine input, amounts in the plan's currency."""
         self.ensure_one()
-        day = self._commission_date()
+        day = day or self._commission_date()
         company = plan.company_id
         target = plan.currency_id
         lines = []
@@ -76,7 +93,11 @@ class CrmLead(models.Model):
                         product_id=product.id,
                         categ_id=product.categ_id.id,
                         revenue=Decimal(
-                            str(order.currency_id._convert(line.price_subtotal, target, company, day))
+                            str(
+                                order.currency_id._convert(
+                                    line.price_subtotal, target, company, day
+                                )
+                            )
                         ),
                         margin=Decimal(
                             str(order.currency_id._convert(line.margin, target, company, day))
@@ -169,8 +190,11 @@ class CrmLead(models.Model):
             Markup("").join(Markup("<li>%s</li>") % escape(row) for row in rows),
         )
         partner_ids = self.user_id.partner_id.ids if self.user_id else []
-        self.message_post(
+        # Posted by OdooBot. The salesperson usually wins the deal themselves: Odoo would not
+        # notify the person acting, unless they are mentioned explicitly, as here.
+        self.with_context(mail_notify_author_mention=True).message_post(
             body=html,
+            author_id=self.env.ref("base.partner_root").id,
             partner_ids=partner_ids,
             subtype_xmlid="mail.mt_note",
             message_type="comment",

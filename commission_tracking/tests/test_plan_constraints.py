@@ -25,7 +25,13 @@ class TestPlanConstraints(CommissionCommon):
     def test_negative_tier_rate(self):
         self._assert_refused(
             "cannot be negative",
-            [{"base": "revenue", "tier_mode": "marginal", "tier_ids": self._tiers((0, 3), (10, -2))}],
+            [
+                {
+                    "base": "revenue",
+                    "tier_mode": "marginal",
+                    "tier_ids": self._tiers((0, 3), (10, -2)),
+                }
+            ],
         )
 
     def test_percent_over_100_needs_override(self):
@@ -61,7 +67,13 @@ class TestPlanConstraints(CommissionCommon):
 
     def test_tier_added_later_is_checked(self):
         plan = self._create_plan(
-            [{"base": "revenue", "tier_mode": "marginal", "tier_ids": self._tiers((0, 3), (100, 5))}]
+            [
+                {
+                    "base": "revenue",
+                    "tier_mode": "marginal",
+                    "tier_ids": self._tiers((0, 3), (100, 5)),
+                }
+            ]
         )
         with self.assertRaisesRegex(ValidationError, "strictly increasing"):
             with self.env.cr.savepoint():
@@ -112,7 +124,9 @@ class TestPlanConstraints(CommissionCommon):
         self._assert_refused("referrer plans", [{"base": "referral", "rate": 500_000}])
 
     def test_negative_cap(self):
-        self._assert_refused("cap cannot be negative", [{"base": "revenue", "rate": 3}], cap_amount=-5)
+        self._assert_refused(
+            "cap cannot be negative", [{"base": "revenue", "rate": 3}], cap_amount=-5
+        )
 
     def test_form_plan_summary(self):
         """The plan form gives a plain-language summary of a hybrid, tiered, capped plan."""
@@ -138,6 +152,7 @@ class TestPlanConstraints(CommissionCommon):
         self.assertEqual(len(plan.rule_ids), 2)
         self.assertIn("Nguyễn Văn An", plan.summary)
         self.assertIn("marginal tiers", plan.summary)
+        self.assertIn("from 100,000,000: 5.00 %", plan.summary)
         self.assertIn("Hybrid plan", plan.summary)
         self.assertIn("50,000,000", plan.summary)
 
@@ -160,7 +175,13 @@ class TestPlanConstraints(CommissionCommon):
 
     def test_plan_copy_keeps_rules_and_tiers(self):
         plan = self._create_plan(
-            [{"base": "revenue", "tier_mode": "marginal", "tier_ids": self._tiers((0, 3), (100, 5))}]
+            [
+                {
+                    "base": "revenue",
+                    "tier_mode": "marginal",
+                    "tier_ids": self._tiers((0, 3), (100, 5)),
+                }
+            ]
         )
         copy = plan.copy()
         self.assertEqual(copy.rule_ids.tier_ids.mapped("rate"), [3, 5])

@@ -78,7 +78,9 @@ class TestWonCommission(CommissionCommon):
             lead, [(self.product_license, 2, 10_000_000), (self.product_training, 1, 5_000_000)]
         )
         self._win(lead, MARCH)
-        self.assertRecordValues(self._lines(lead), [{"base_amount": 12_000_000, "amount": 1_200_000}])
+        self.assertRecordValues(
+            self._lines(lead), [{"base_amount": 12_000_000, "amount": 1_200_000}]
+        )
 
     def test_margin_without_order_says_why(self):
         self._create_plan([{"base": "margin", "rate": 10}])
@@ -105,13 +107,17 @@ class TestWonCommission(CommissionCommon):
         self.assertRecordValues(self._lines(lead), [{"base_qty": 1, "amount": 1_500_000}])
 
     def test_product_filter(self):
-        self._create_plan([{"base": "revenue", "rate": 10, "product_ids": self.product_training.ids}])
+        self._create_plan(
+            [{"base": "revenue", "rate": 10, "product_ids": self.product_training.ids}]
+        )
         lead = self._create_lead()
         self._create_order(
             lead, [(self.product_license, 1, 10_000_000), (self.product_training, 2, 5_000_000)]
         )
         self._win(lead, MARCH)
-        self.assertRecordValues(self._lines(lead), [{"base_amount": 10_000_000, "amount": 1_000_000}])
+        self.assertRecordValues(
+            self._lines(lead), [{"base_amount": 10_000_000, "amount": 1_000_000}]
+        )
 
     def test_hybrid_plan_sums_rules(self):
         self._create_plan(
@@ -139,7 +145,9 @@ class TestWonCommission(CommissionCommon):
 
     def test_overlapping_plans_compute_independently(self):
         self._create_plan([{"base": "revenue", "rate": 3}], name="Cơ bản")
-        self._create_plan([{"base": "deal", "rate": 2_000_000}], name="Thưởng quý", period="quarter")
+        self._create_plan(
+            [{"base": "deal", "rate": 2_000_000}], name="Thưởng quý", period="quarter"
+        )
         lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
         lines = self._lines(lead)
         self.assertEqual(len(lines), 2)
@@ -242,7 +250,9 @@ class TestWonCommission(CommissionCommon):
         self.assertEqual(lead.won_status, "lost")
         self.assertEqual(pending.state, "cancel")
         self.assertEqual(approved.state, "approved")
-        self.assertRecordValues(approved.correction_ids, [{"amount": -1_000_000, "state": "pending"}])
+        self.assertRecordValues(
+            approved.correction_ids, [{"amount": -1_000_000, "state": "pending"}]
+        )
         self.assertEqual(lead.commission_total, 0)
 
     def test_reopened_opportunity_cancels_pending_lines(self):
@@ -270,7 +280,9 @@ class TestWonCommission(CommissionCommon):
         self.assertEqual(self._lines(lead).amount, 1_200_000)
 
     def test_reassigned_opportunity_moves_commission(self):
-        self._create_plan([{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2)
+        self._create_plan(
+            [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
+        )
         lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
         first = self._lines(lead)
         self.assertEqual(first.user_id, self.salesperson)
@@ -306,9 +318,7 @@ class TestWonCommission(CommissionCommon):
     def test_salesperson_is_notified(self):
         self._create_plan([{"base": "revenue", "rate": 3}])
         lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
-        messages = lead.message_ids.filtered(
-            lambda m: self.salesperson.partner_id in m.partner_ids
-        )
+        messages = lead.message_ids.filtered(lambda m: self.salesperson.partner_id in m.partner_ids)
         self.assertTrue(messages)
         self.assertIn("3,000,000", messages[0].body)
 
@@ -323,7 +333,9 @@ class TestWonCommission(CommissionCommon):
         self.assertEqual(line.amount, 3_000_000)
 
     def test_salesperson_reads_only_own_lines(self):
-        self._create_plan([{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2)
+        self._create_plan(
+            [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
+        )
         mine = self._lines(self._win(self._create_lead(revenue=100_000_000), MARCH))
         theirs = self._lines(
             self._win(self._create_lead(revenue=200_000_000, user=self.salesperson_2), MARCH)
@@ -349,3 +361,18 @@ class TestWonCommission(CommissionCommon):
         lead = self._create_lead(revenue=100_000_000, user=self.salesperson_2)
         with self.assertRaises(AccessError):
             lead.with_user(self.salesperson)._commission_compute()
+
+    # ------------------------------------------------------------------
+    # Expected commission on open opportunities
+    # ------------------------------------------------------------------
+    def test_expected_commission_on_open_opportunity(self):
+        self._create_plan(
+            [{"base": "revenue", "tier_mode": "retroactive", "tier_ids": self._tiers(*TIERS)}]
+        )
+        won = self._create_lead("Đã thắng", revenue=80_000_000)
+        won.action_set_won()  # today: 80,000,000 at 3 % = 2,400,000
+        open_lead = self._create_lead("Đang mở", revenue=40_000_000)
+        # winning it lifts the month to 120,000,000 at 5 %: 6,000,000 - 2,400,000
+        self.assertEqual(open_lead.with_user(self.salesperson).commission_expected, 3_600_000)
+        self.assertFalse(self.Line.search([("lead_id", "=", open_lead.id)]))
+        self.assertEqual(won.commission_expected, 0)

@@ -1,0 +1,1 @@
+from . import test_brief_case_salesperson
