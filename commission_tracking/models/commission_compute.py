@@ -259,7 +259,10 @@ class CommissionCompute(models.AbstractModel):
                         origin_id,
                     )
                 )
-        created = Line.create(to_create)
+        # No "created" chatter message per line: the opportunity's chatter tells the story.
+        created = Line.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
+            to_create
+        )
         for line in created:
             changed_leads[line.lead_id] |= line
         self._notify(changed_leads, skipped_by_lead, touched_leads or Lead)

@@ -12,5 +12,10 @@
         "commission_tracking",
         "commission_tracking_report",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "commission_tracking_e2e/static/tests/tours/*.js",
+        ],
+    },
     "application": False,
 }
