@@ -11,7 +11,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, models
-from odoo.tools.misc import formatLang
 
 from .. import engine
 
@@ -86,6 +85,32 @@ class CommissionCompute(models.AbstractModel):
             )
         )
 
+    @api.model
+    def _search_won_leads(self, users, first, last):
+        """Won opportunities of ``users`` that may fall between the days ``first`` and ``last``.
+
+        One day wider on each side: the salesperson's time zone decides the day a deal is won,
+        callers filter on ``crm.lead._commission_date()``.
+        """
+        return self.env["crm.lead"].search(
+            [
+                ("user_id", "in", users.ids),
+                ("won_status", "=", "won"),
+                ("active", "=", True),
+                (
+                    "date_closed",
+                    ">=",
+                    datetime.datetime.combine(first, datetime.time.min)
+                    - datetime.timedelta(days=1),
+                ),
+                (
+                    "date_closed",
+                    "<",
+                    datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(days=2),
+                ),
+            ]
+        )
+
     # ------------------------------------------------------------------
     # Forecast for an open opportunity
     # ------------------------------------------------------------------
@@ -105,25 +130,7 @@ class CommissionCompute(models.AbstractModel):
         total = 0.0
         for plan in plans:
             start, end = plan._get_period_bounds(day)
-            won = self.env["crm.lead"].search(
-                [
-                    ("user_id", "=", lead.user_id.id),
-                    ("won_status", "=", "won"),
-                    ("id", "!=", lead.id),
-                    (
-                        "date_closed",
-                        ">=",
-                        datetime.datetime.combine(start, datetime.time.min)
-                        - datetime.timedelta(days=1),
-                    ),
-                    (
-                        "date_closed",
-                        "<",
-                        datetime.datetime.combine(end, datetime.time.min)
-                        + datetime.timedelta(days=2),
-                    ),
-                ]
-            )
+            won = self._search_won_leads(lead.user_id, start, end) - lead
             deals = [
                 other._commission_prepare_deal(plan)
                 for other in won
@@ -158,26 +165,7 @@ class CommissionCompute(models.AbstractModel):
         }
         first = min(start for start, _end in bounds.values())
         last = max(end for _start, end in bounds.values())
-        # One search for every won deal of these salespeople over the whole range (one day wider
-        # on each side: the salesperson's time zone decides the day a deal is won).
-        candidates = Lead.search(
-            [
-                ("user_id", "in", users.ids),
-                ("won_status", "=", "won"),
-                ("active", "=", True),
-                (
-                    "date_closed",
-                    ">=",
-                    datetime.datetime.combine(first, datetime.time.min)
-                    - datetime.timedelta(days=1),
-                ),
-                (
-                    "date_closed",
-                    "<",
-                    datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(days=2),
-                ),
-            ]
-        )
+        candidates = self._search_won_leads(users, first, last)
         leads_by_group = defaultdict(lambda: Lead)
         for lead in candidates:
             day = lead._commission_date()
@@ -330,7 +318,3 @@ class CommissionCompute(models.AbstractModel):
             if not lines and not skipped:
                 continue
             lead._commission_post_summary(lines, skipped)
-
-    @api.model
-    def _format_money(self, amount, currency):
-        return formatLang(self.env, amount, currency_obj=currency)
