@@ -6,3 +6,8 @@ from . import commission_compute
 from . import crm_lead
 from . import sale_order
 from . import account_move
+from . import account_move_line
+from . import account_partial_reconcile
+from . import commission_statement
+from . import res_company
+from . import res_config_settings

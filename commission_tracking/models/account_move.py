@@ -1,4 +1,10 @@
+from collections import defaultdict
+
+from psycopg2 import errors
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class AccountMove(models.Model):
@@ -16,6 +22,10 @@ class AccountMove(models.Model):
         currency_field="company_currency_id",
         help="Total of the commission lines of this invoice that are not cancelled.",
     )
+    commission_statement_ids = fields.One2many(
+        "commission.statement", "bill_id", string="Commission statements", readonly=True
+    )
+    commission_statement_count = fields.Integer(compute="_compute_commission_statement_count")
 
     @api.depends("commission_line_ids.amount", "commission_line_ids.state")
     def _compute_commission_total(self):
@@ -23,6 +33,176 @@ class AccountMove(models.Model):
         for move in self:
             move.commission_count, move.commission_total = data.get(move, (0, 0.0))
 
+    @api.depends("commission_statement_ids")
+    def _compute_commission_statement_count(self):
+        for move in self:
+            move.commission_statement_count = len(move.commission_statement_ids)
+
     def action_view_commission_lines(self):
         self.ensure_one()
-        return self.env["commission.line"]._action_open_lines([("move_id", "=", self.id)])
+        domain = [("move_id", "=", self.id)]
+        if self.commission_statement_ids:
+            domain = ["|", ("statement_id", "in", self.commission_statement_ids.ids), *domain]
+        return self.env["commission.line"]._action_open_lines(domain)
+
+    def action_view_commission_statements(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "commission_tracking.commission_statement_action"
+        )
+        action["domain"] = [("bill_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # Vendor bills for approved statements
+    # ------------------------------------------------------------------
+    @api.model
+    def _commission_lock_statements(self, statements):
+        """Lock the statements' rows so two users cannot bill them at the same moment."""
+        try:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM commission_statement WHERE id IN %s FOR UPDATE NOWAIT",
+                    tuple(statements.ids),
+                )
+            )
+        except errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "These commission statements are being billed by someone else right now. "
+                    "Try again in a moment."
+                )
+            ) from error
+        statements.invalidate_recordset(["state", "bill_id"])
+
+    @api.model
+    def _commission_create_bills(self, statements):
+        if not statements:
+            return False
+        statements.check_access("write")
+        self.check_access("create")
+        self._commission_lock_statements(statements)
+        not_approved = statements.filtered(lambda s: s.state != "approved" or s.bill_id)
+        if not_approved:
+            raise UserError(
+                self.env._(
+                    "Only approved statements that are not billed yet can be billed: %(names)s.",
+                    names=", ".join(not_approved.mapped("display_name")),
+                )
+            )
+        groups = defaultdict(lambda: self.env["commission.statement"])
+        for statement in statements:
+            company = statement.company_id
+            if not company.commission_product_id:
+                raise UserError(
+                    self.env._(
+                        "Set the commission product of %(company)s in Settings > Commissions "
+                        "before creating vendor bills.",
+                        company=company.name,
+                    )
+                )
+            partner = statement.partner_id
+            if not partner.active:
+                raise UserError(
+                    self.env._(
+                        "%(payee)s cannot be paid: their contact is archived.",
+                        payee=statement.user_id.name or partner.name,
+                    )
+                )
+            key = (partner, company, statement.currency_id)
+            if company.commission_bill_grouping == "statement":
+                key += (statement,)
+            groups[key] |= statement
+        vals_list = [
+            self._commission_prepare_bill_vals(group) for group in groups.values()
+        ]
+        bills = self.create(vals_list)
+        for bill, group in zip(bills, groups.values(), strict=True):
+            group.write({"state": "billed", "bill_id": bill.id})
+            group.message_post(
+                body=self.env._("Vendor bill %(bill)s created.", bill=bill.display_name)
+            )
+        if len(bills) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "res_id": bills.id,
+                "views": [(False, "form")],
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Commission bills"),
+            "res_model": "account.move",
+            "domain": [("id", "in", bills.ids)],
+            "views": [(False, "list"), (False, "form")],
+        }
+
+    @api.model
+    def _commission_prepare_bill_vals(self, statements):
+        """One vendor bill (or credit note when negative) for statements of one payee."""
+        first = statements[0]
+        company = first.company_id
+        product = company.commission_product_id
+        total = sum(statements.mapped("amount_total"))
+        sign = -1 if first.currency_id.compare_amounts(total, 0) < 0 else 1
+        lines = []
+        for statement in statements:
+            plans = statement.line_ids.plan_id
+            label = self.env._(
+                "Commission %(plans)s, %(start)s → %(end)s",
+                plans=", ".join(plans.mapped("name")) or self.env._("adjustments"),
+                start=statement.date_from,
+                end=statement.date_to,
+            )
+            lines.append(
+                fields.Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": label,
+                        "quantity": 1,
+                        "price_unit": sign * statement.amount_total,
+                        "tax_ids": [fields.Command.clear()],
+                    }
+                )
+            )
+        return {
+            "move_type": "in_invoice" if sign > 0 else "in_refund",
+            "partner_id": first.partner_id.id,
+            "company_id": company.id,
+            "currency_id": first.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "ref": ", ".join(statements.mapped("name")),
+            "invoice_line_ids": lines,
+        }
+
+    # ------------------------------------------------------------------
+    # Payment status follows the bill
+    # ------------------------------------------------------------------
+    def _commission_sync_payment(self):
+        # Runs for whoever registers the payment (an accountant): statements are updated as
+        # superuser, following the bill.
+        bills = self.sudo().filtered("commission_statement_ids")
+        for bill in bills:
+            statements = bill.commission_statement_ids
+            if bill.state == "cancel" or bill.payment_state == "reversed":
+                statements._release_bill()
+            elif bill.payment_state in ("paid", "in_payment"):
+                dates = bill._get_reconciled_amls().mapped("date")
+                statements._mark_paid(max(dates) if dates else fields.Date.context_today(self))
+            else:
+                statements._mark_unpaid()
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        self._commission_sync_payment()
+        return result
+
+    def button_draft(self):
+        result = super().button_draft()
+        self._commission_sync_payment()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_release_commission_statements(self):
+        self.sudo().commission_statement_ids._release_bill()

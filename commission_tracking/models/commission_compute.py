@@ -219,7 +219,9 @@ class CommissionCompute(models.AbstractModel):
                         id=line.id,
                         deal_key=line.lead_id.id,
                         rule_key=line.rule_id.id,
-                        state=line.state,
+                        # a line under review (statement submitted) is not edited any more:
+                        # a difference becomes a correction line, as for approved lines
+                        state="approved" if line._is_frozen() else line.state,
                         amount=_dec(line.amount),
                     )
                     for line in lines

@@ -24,6 +24,8 @@ LOCKED_FIELDS = {
     "amount",
     "origin_line_id",
     "explanation_data",
+    "is_adjustment",
+    "adjustment_reason",
 }
 
 
@@ -37,7 +39,6 @@ class CommissionLine(models.Model):
     name = fields.Char(string="Source", required=True, readonly=True)
     plan_id = fields.Many2one(
         "commission.plan",
-        required=True,
         readonly=True,
         index=True,
         ondelete="restrict",
@@ -124,6 +125,29 @@ class CommissionLine(models.Model):
     is_correction = fields.Boolean(compute="_compute_is_correction", store=True)
     explanation_data = fields.Json(readonly=True, copy=False)
     explanation = fields.Text(compute="_compute_explanation")
+    statement_id = fields.Many2one(
+        "commission.statement",
+        string="Statement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+    )
+    statement_state = fields.Selection(related="statement_id.state", string="Statement status")
+    is_adjustment = fields.Boolean(
+        string="Adjustment", readonly=True, help="A manual adjustment added by a manager."
+    )
+    adjustment_reason = fields.Text(readonly=True)
+
+    _plan_or_adjustment = models.Constraint(
+        "CHECK(plan_id IS NOT NULL OR is_adjustment)",
+        "A commission line comes from a plan, unless it is a manual adjustment.",
+    )
+    _adjustment_has_reason = models.Constraint(
+        "CHECK(NOT is_adjustment OR adjustment_reason IS NOT NULL)",
+        "An adjustment needs a reason.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -137,6 +161,11 @@ class CommissionLine(models.Model):
     @api.depends_context("lang")
     def _compute_explanation(self):
         for line in self:
+            if line.is_adjustment:
+                line.explanation = self.env._(
+                    "Manual adjustment: %(reason)s", reason=line.adjustment_reason or ""
+                )
+                continue
             data = line.explanation_data or {}
             currency = line.currency_id
 
@@ -158,16 +187,23 @@ class CommissionLine(models.Model):
                 f"{line.name} · {line.rule_id.display_name}" if line.rule_id else line.name or ""
             )
 
+    def _is_frozen(self):
+        """Settled, or in a statement that left the draft state: never edited any more."""
+        self.ensure_one()
+        return self.state in ("approved", "paid") or (
+            self.statement_id and self.statement_id.state != "draft"
+        )
+
     # ------------------------------------------------------------------
     # Protection
     # ------------------------------------------------------------------
     def write(self, vals):
         locked = LOCKED_FIELDS.intersection(vals)
-        if locked and any(line.state in ("approved", "paid") for line in self):
+        if locked and any(line._is_frozen() for line in self):
             raise UserError(
                 self.env._(
-                    "Approved or paid commission lines cannot be changed. "
-                    "A difference is recorded as a correction line instead."
+                    "Commission lines that are approved, paid or under review in a statement "
+                    "cannot be changed. A difference is recorded as a correction line instead."
                 )
             )
         return super().write(vals)

@@ -1,0 +1,533 @@
+import datetime
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import formatLang
+
+# Fields of a statement that no longer change once it left the draft state.
+LOCKED_FIELDS = {"partner_id", "user_id", "company_id", "currency_id", "date_from", "date_to"}
+
+
+class CommissionStatement(models.Model):
+    _name = "commission.statement"
+    _description = "Commission Statement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_to desc, partner_id, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Payee",
+        required=True,
+        index=True,
+        tracking=True,
+        help="Who is paid: the salesperson's contact, a sales partner or a referrer.",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", index=True, tracking=True, check_company=True
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales team",
+        compute="_compute_team_id",
+        store=True,
+        index=True,
+        help="The salesperson's team, whose leader approves the statement.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(
+        "res.currency", required=True, default=lambda self: self.env.company.currency_id
+    )
+    date_from = fields.Date(string="From", required=True, tracking=True)
+    date_to = fields.Date(string="To", required=True, tracking=True)
+    line_ids = fields.One2many("commission.line", "statement_id", string="Commission lines")
+    line_count = fields.Integer(compute="_compute_amount_total", store=True)
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_amount_total", store=True, tracking=True
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("to_approve", "To approve"),
+            ("approved", "Approved"),
+            ("billed", "Billed"),
+            ("paid", "Paid"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    approver_id = fields.Many2one(
+        "res.users",
+        compute="_compute_approver_id",
+        store=True,
+        help="The payee's sales team leader, else the company's commission manager.",
+    )
+    first_approved_by_id = fields.Many2one(
+        "res.users", string="First approval by", readonly=True, copy=False, tracking=True
+    )
+    first_approval_date = fields.Datetime(readonly=True, copy=False)
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved by", readonly=True, copy=False, tracking=True
+    )
+    approval_date = fields.Datetime(readonly=True, copy=False)
+    needs_second_approval = fields.Boolean(compute="_compute_needs_second_approval")
+    bill_id = fields.Many2one(
+        "account.move",
+        string="Vendor bill",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+    )
+    bill_payment_state = fields.Selection(related="bill_id.payment_state", string="Bill payment")
+    paid_ratio = fields.Float(
+        string="Paid (%)",
+        compute="_compute_paid_ratio",
+        digits=(5, 2),
+        help="Share of the vendor bill already paid.",
+    )
+    payment_date = fields.Date(readonly=True, copy=False, tracking=True)
+    can_approve = fields.Boolean(compute="_compute_can_approve")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("partner_id", "date_from", "date_to")
+    def _compute_name(self):
+        for statement in self:
+            statement.name = "%s · %s → %s" % (
+                statement.partner_id.name or "",
+                statement.date_from or "",
+                statement.date_to or "",
+            )
+
+    @api.depends("user_id")
+    def _compute_team_id(self):
+        for statement in self:
+            statement.team_id = statement.user_id.sudo().sale_team_id
+
+    @api.depends("line_ids.amount", "line_ids.state")
+    def _compute_amount_total(self):
+        data = {
+            statement: (count, total)
+            for statement, count, total in self.env["commission.line"]._read_group(
+                [("statement_id", "in", self.ids), ("state", "!=", "cancel")],
+                ["statement_id"],
+                ["__count", "amount:sum"],
+            )
+        }
+        for statement in self:
+            statement.line_count, statement.amount_total = data.get(statement, (0, 0.0))
+
+    @api.depends("team_id.user_id", "company_id.commission_manager_id")
+    def _compute_approver_id(self):
+        for statement in self:
+            leader = statement.team_id.user_id
+            if not leader or leader == statement.user_id:
+                leader = statement.company_id.commission_manager_id
+            statement.approver_id = leader
+
+    @api.depends("amount_total", "company_id.commission_double_approval_amount")
+    def _compute_needs_second_approval(self):
+        for statement in self:
+            limit = statement.company_id.commission_double_approval_amount
+            statement.needs_second_approval = bool(limit) and (
+                statement.currency_id.compare_amounts(abs(statement.amount_total), limit) >= 0
+            )
+
+    @api.depends("bill_id.amount_residual", "bill_id.amount_total", "state")
+    def _compute_paid_ratio(self):
+        for statement in self:
+            bill = statement.bill_id
+            if statement.state == "paid":
+                statement.paid_ratio = 100.0
+            elif bill and bill.amount_total:
+                statement.paid_ratio = 100.0 * (1 - bill.amount_residual / bill.amount_total)
+            else:
+                statement.paid_ratio = 0.0
+
+    @api.depends_context("uid")
+    @api.depends("state", "approver_id", "first_approved_by_id", "user_id")
+    def _compute_can_approve(self):
+        for statement in self:
+            statement.can_approve = statement.state == "to_approve" and not (
+                statement._get_approval_error(self.env.user)
+            )
+
+    # ------------------------------------------------------------------
+    # Constraints and protection
+    # ------------------------------------------------------------------
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for statement in self:
+            if statement.date_to < statement.date_from:
+                raise ValidationError(
+                    self.env._("A commission statement cannot end before it starts.")
+                )
+
+    @api.constrains("line_ids", "partner_id", "company_id", "currency_id")
+    def _check_lines(self):
+        for statement in self:
+            wrong = statement.line_ids.filtered(
+                lambda line, s=statement: line.partner_id != s.partner_id
+                or line.company_id != s.company_id
+                or line.currency_id != s.currency_id
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "Statement %(statement)s can only hold commission lines of its payee, "
+                        "company and currency.",
+                        statement=statement.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        locked = LOCKED_FIELDS.intersection(vals)
+        if locked and any(statement.state != "draft" for statement in self):
+            raise UserError(
+                self.env._(
+                    "Only draft commission statements can change payee, company, currency or "
+                    "period."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft(self):
+        if any(statement.state not in ("draft", "cancel") for statement in self):
+            raise UserError(
+                self.env._("Only draft or cancelled commission statements can be deleted.")
+            )
+
+    # ------------------------------------------------------------------
+    # Building statements
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_statement_vals(self, partner, user, company, currency, date_from, date_to):
+        """Values of a new statement (arguments in the order of ``_group_lines`` keys)."""
+        return {
+            "partner_id": partner.id,
+            "user_id": user.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
+
+    @api.model
+    def _last_closed_month(self, today=None):
+        today = today or fields.Date.context_today(self)
+        first = today.replace(day=1) - relativedelta(months=1)
+        return first, today.replace(day=1) - datetime.timedelta(days=1)
+
+    @api.model
+    def _gather_lines(self, company, date_to, plans=None, users=None, include_open=False):
+        """Pending lines up to ``date_to`` that wait for a statement (older ones are carried).
+
+        Unless ``include_open``, only lines whose plan period is over by ``date_to``: a
+        retroactive tier may still move the lines of a running period.
+        """
+        domain = [
+            ("statement_id", "=", False),
+            ("state", "=", "pending"),
+            ("is_adjustment", "=", False),
+            ("company_id", "=", company.id),
+            ("date", "<=", date_to),
+        ]
+        if plans:
+            domain.append(("plan_id", "in", plans.ids))
+        if users:
+            domain.append(("user_id", "in", users.ids))
+        lines = self.env["commission.line"].sudo().search(domain, order="date, id")
+        if not include_open:
+            lines = lines.filtered(
+                lambda line: line.plan_id._get_period_bounds(line.period_start)[1] <= date_to
+            )
+        return lines
+
+    @api.model
+    def _group_lines(self, lines):
+        groups = defaultdict(lambda: self.env["commission.line"])
+        for line in lines:
+            groups[(line.partner_id, line.user_id, line.company_id, line.currency_id)] |= line
+        return groups
+
+    @api.model
+    def _generate_statements(self, company, date_from, date_to, lines):
+        """Put ``lines`` into statements of the period, one per payee; reuses a draft statement
+        of the same payee and period. Returns the statements that received lines."""
+        groups = self._group_lines(lines)
+        if not groups:
+            return self.browse()
+        existing = self.sudo().search(
+            [
+                ("state", "=", "draft"),
+                ("company_id", "=", company.id),
+                ("date_from", "=", date_from),
+                ("date_to", "=", date_to),
+                ("partner_id", "in", [key[0].id for key in groups]),
+            ]
+        )
+        by_key = {
+            (s.partner_id, s.user_id, s.company_id, s.currency_id): s for s in existing
+        }
+        missing = [key for key in groups if key not in by_key]
+        created = self.sudo().create(
+            [self._prepare_statement_vals(*key, date_from, date_to) for key in missing]
+        )
+        by_key.update(zip(missing, created, strict=True))
+        touched = self.browse()
+        for key, group in groups.items():
+            statement = by_key[key]
+            group.write({"statement_id": statement.id})
+            touched |= statement
+        return touched.with_env(self.env)
+
+    @api.model
+    def _cron_generate_statements(self):
+        """Generate and submit last month's statements on each company's configured day."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search(
+            [("commission_statement_day", "=", today.day)]
+        )
+        date_from, date_to = self._last_closed_month(today)
+        for company in companies:
+            lines = self._gather_lines(company, date_to)
+            statements = self._generate_statements(company, date_from, date_to, lines)
+            statements.filtered(lambda s: s.state == "draft" and s.line_ids).sudo().action_submit()
+
+    # ------------------------------------------------------------------
+    # Workflow
+    # ------------------------------------------------------------------
+    def _check_state(self, states, action):
+        wrong = self.filtered(lambda statement: statement.state not in states)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(action)s is not possible for: %(statements)s.",
+                    action=action,
+                    statements=", ".join(wrong.mapped("display_name")),
+                )
+            )
+
+    def action_submit(self):
+        self._check_state(("draft",), self.env._("Submitting for approval"))
+        empty = self.filtered(lambda statement: not statement.line_ids)
+        if empty:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s has no commission line to approve.",
+                    statement=empty[0].display_name,
+                )
+            )
+        self.write({"state": "to_approve"})
+        self._schedule_approval_activities()
+        return True
+
+    def _schedule_approval_activities(self):
+        for statement in self:
+            approver = statement.approver_id
+            if statement.first_approved_by_id or not approver:
+                approver = statement._get_second_level_approver()
+            if not approver:
+                continue
+            statement.activity_schedule(
+                "commission_tracking.mail_activity_commission_approval",
+                user_id=approver.id,
+                summary=self.env._(
+                    "Approve commission statement of %(payee)s (%(amount)s)",
+                    payee=statement.partner_id.name,
+                    amount=formatLang(
+                        self.env, statement.amount_total, currency_obj=statement.currency_id
+                    ),
+                ),
+            )
+
+    def _get_second_level_approver(self):
+        self.ensure_one()
+        admins = self.env.ref("commission_tracking.group_commission_admin").user_ids.filtered(
+            lambda user: self.company_id in user.company_ids
+            and not user.share
+            and user != self.user_id
+            and user != self.first_approved_by_id
+            and user.active
+        )
+        manager = self.company_id.commission_manager_id
+        return manager if manager in admins else admins[:1]
+
+    def _get_approval_error(self, user):
+        """Why ``user`` cannot approve this statement now (None if they can)."""
+        self.ensure_one()
+        is_admin = user.has_group("commission_tracking.group_commission_admin")
+        if self.user_id == user or self.partner_id == user.partner_id:
+            return self.env._("You cannot approve your own commission.")
+        if self.first_approved_by_id:
+            if not is_admin:
+                return self.env._(
+                    "This statement is above the second-approval amount: a commission "
+                    "administrator must approve it."
+                )
+            if self.first_approved_by_id == user:
+                return self.env._("The second approval must come from another person.")
+            return None
+        if not is_admin and user != self.approver_id:
+            if not user.has_group("commission_tracking.group_commission_manager"):
+                return self.env._("Only commission managers can approve statements.")
+            if self.team_id.user_id != user:
+                return self.env._(
+                    "Only the leader of the salesperson's team or a commission administrator "
+                    "can approve this statement."
+                )
+        return None
+
+    def action_approve(self):
+        self._check_state(("to_approve",), self.env._("Approving"))
+        now = fields.Datetime.now()
+        user = self.env.user
+        for statement in self:
+            error = statement._get_approval_error(user)
+            if error:
+                raise UserError(
+                    self.env._(
+                        "%(statement)s: %(error)s", statement=statement.display_name, error=error
+                    )
+                )
+        first_level = self.filtered(
+            lambda s: s.needs_second_approval and not s.first_approved_by_id
+        )
+        final = self - first_level
+        if first_level:
+            first_level.write({"first_approved_by_id": user.id, "first_approval_date": now})
+            first_level.activity_feedback(
+                ["commission_tracking.mail_activity_commission_approval"]
+            )
+            first_level._schedule_approval_activities()
+        if final:
+            final.write({"state": "approved", "approved_by_id": user.id, "approval_date": now})
+            final.line_ids.filtered(lambda line: line.state == "pending").sudo().write(
+                {"state": "approved"}
+            )
+            final.activity_feedback(["commission_tracking.mail_activity_commission_approval"])
+            final._notify_payee(self.env._("Your commission statement was approved."))
+        return True
+
+    def action_reject(self, reason):
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give a reason to reject a commission statement."))
+        self._check_state(("to_approve",), self.env._("Rejecting"))
+        self.write({"state": "draft", "first_approved_by_id": False, "first_approval_date": False})
+        self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
+        for statement in self:
+            statement.message_post(
+                body=self.env._("Rejected: %(reason)s", reason=reason),
+                partner_ids=statement.user_id.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+        return True
+
+    def action_open_reject_wizard(self):
+        self._check_state(("to_approve",), self.env._("Rejecting"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject commission statements"),
+            "res_model": "commission.statement.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_reset_to_draft(self):
+        self._check_state(("to_approve", "cancel"), self.env._("Resetting to draft"))
+        self.write({"state": "draft", "first_approved_by_id": False, "first_approval_date": False})
+        self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
+        return True
+
+    def action_cancel(self):
+        self._check_state(("draft", "to_approve"), self.env._("Cancelling"))
+        self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
+        # the pending lines go back to the pool of lines waiting for a statement
+        self.line_ids.filtered(lambda line: not line.is_adjustment).sudo().write(
+            {"statement_id": False}
+        )
+        self.line_ids.sudo().write({"state": "cancel"})
+        self.write({"state": "cancel"})
+        return True
+
+    def action_add_adjustment(self):
+        self.ensure_one()
+        self._check_state(("draft",), self.env._("Adding an adjustment"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Add an adjustment"),
+            "res_model": "commission.adjustment",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_statement_id": self.id},
+        }
+
+    def _notify_payee(self, message):
+        for statement in self:
+            partners = statement.partner_id | statement.user_id.partner_id
+            statement.with_context(mail_notify_author_mention=True).message_post(
+                body=message,
+                partner_ids=partners.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    # ------------------------------------------------------------------
+    # Payout
+    # ------------------------------------------------------------------
+    def action_create_bills(self):
+        return self.env["account.move"]._commission_create_bills(self)
+
+    def action_view_bill(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.bill_id.id,
+            "views": [(False, "form")],
+        }
+
+    def action_view_lines(self):
+        self.ensure_one()
+        return self.env["commission.line"]._action_open_lines([("statement_id", "=", self.id)])
+
+    def _mark_paid(self, payment_date):
+        to_pay = self.filtered(lambda statement: statement.state != "paid")
+        if not to_pay:
+            return
+        to_pay.write({"state": "paid", "payment_date": payment_date})
+        to_pay.line_ids.filtered(lambda line: line.state == "approved").sudo().write(
+            {"state": "paid", "payment_date": payment_date}
+        )
+        to_pay._notify_payee(self.env._("Your commission statement was paid."))
+
+    def _mark_unpaid(self):
+        paid = self.filtered(lambda statement: statement.state == "paid")
+        if not paid:
+            return
+        paid.write({"state": "billed", "payment_date": False})
+        paid.line_ids.filtered(lambda line: line.state == "paid").sudo().write(
+            {"state": "approved", "payment_date": False}
+        )
+
+    def _release_bill(self):
+        """The bill was cancelled, deleted or reversed: the statements can be billed again."""
+        self._mark_unpaid()
+        billed = self.filtered(lambda statement: statement.state == "billed")
+        billed.write({"state": "approved", "bill_id": False})

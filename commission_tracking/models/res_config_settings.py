@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    commission_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Commission currency"
+    )
+    commission_manager_id = fields.Many2one(
+        related="company_id.commission_manager_id", readonly=False
+    )
+    commission_double_approval_amount = fields.Monetary(
+        related="company_id.commission_double_approval_amount",
+        readonly=False,
+        currency_field="commission_currency_id",
+    )
+    commission_product_id = fields.Many2one(
+        related="company_id.commission_product_id", readonly=False
+    )
+    commission_bill_grouping = fields.Selection(
+        related="company_id.commission_bill_grouping", readonly=False
+    )
+    commission_statement_day = fields.Integer(
+        related="company_id.commission_statement_day", readonly=False
+    )

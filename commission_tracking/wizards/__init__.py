@@ -1,0 +1,3 @@
+from . import commission_statement_generate
+from . import commission_statement_reject
+from . import commission_adjustment
