@@ -34,5 +34,6 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "views/commission_menus.xml",
+        "views/commission_statement_export_views.xml",
     ],
 }

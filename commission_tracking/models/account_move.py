@@ -114,9 +114,7 @@ class AccountMove(models.Model):
             if company.commission_bill_grouping == "statement":
                 key += (statement,)
             groups[key] |= statement
-        vals_list = [
-            self._commission_prepare_bill_vals(group) for group in groups.values()
-        ]
+        vals_list = [self._commission_prepare_bill_vals(group) for group in groups.values()]
         bills = self.create(vals_list)
         for bill, group in zip(bills, groups.values(), strict=True):
             group.write({"state": "billed", "bill_id": bill.id})

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 # Fields of a statement that no longer change once it left the draft state.
@@ -181,9 +181,11 @@ class CommissionStatement(models.Model):
     def _check_lines(self):
         for statement in self:
             wrong = statement.line_ids.filtered(
-                lambda line, s=statement: line.partner_id != s.partner_id
-                or line.company_id != s.company_id
-                or line.currency_id != s.currency_id
+                lambda line, s=statement: (
+                    line.partner_id != s.partner_id
+                    or line.company_id != s.company_id
+                    or line.currency_id != s.currency_id
+                )
             )
             if wrong:
                 raise ValidationError(
@@ -281,9 +283,7 @@ class CommissionStatement(models.Model):
                 ("partner_id", "in", [key[0].id for key in groups]),
             ]
         )
-        by_key = {
-            (s.partner_id, s.user_id, s.company_id, s.currency_id): s for s in existing
-        }
+        by_key = {(s.partner_id, s.user_id, s.company_id, s.currency_id): s for s in existing}
         missing = [key for key in groups if key not in by_key]
         created = self.sudo().create(
             [self._prepare_statement_vals(*key, date_from, date_to) for key in missing]
@@ -300,9 +300,7 @@ class CommissionStatement(models.Model):
     def _cron_generate_statements(self):
         """Generate and submit last month's statements on each company's configured day."""
         today = fields.Date.context_today(self)
-        companies = self.env["res.company"].search(
-            [("commission_statement_day", "=", today.day)]
-        )
+        companies = self.env["res.company"].search([("commission_statement_day", "=", today.day)])
         date_from, date_to = self._last_closed_month(today)
         for company in companies:
             lines = self._gather_lines(company, date_to)
@@ -324,6 +322,12 @@ class CommissionStatement(models.Model):
             )
 
     def action_submit(self):
+        """Salespeople submit their own statements, managers those they can see."""
+        self.check_access("read")
+        if not self.env.user.has_group("commission_tracking.group_commission_manager"):
+            others = self.filtered(lambda statement: statement.user_id != self.env.user)
+            if others:
+                raise AccessError(self.env._("You can only submit your own commission statements."))
         self._check_state(("draft",), self.env._("Submitting for approval"))
         empty = self.filtered(lambda statement: not statement.line_ids)
         if empty:
@@ -333,8 +337,10 @@ class CommissionStatement(models.Model):
                     statement=empty[0].display_name,
                 )
             )
-        self.write({"state": "to_approve"})
-        self._schedule_approval_activities()
+        # the rights were checked above: a salesperson has no write access on statements
+        statements = self.sudo()
+        statements.write({"state": "to_approve"})
+        statements._schedule_approval_activities()
         return True
 
     def _schedule_approval_activities(self):
@@ -359,11 +365,13 @@ class CommissionStatement(models.Model):
     def _get_second_level_approver(self):
         self.ensure_one()
         admins = self.env.ref("commission_tracking.group_commission_admin").user_ids.filtered(
-            lambda user: self.company_id in user.company_ids
-            and not user.share
-            and user != self.user_id
-            and user != self.first_approved_by_id
-            and user.active
+            lambda user: (
+                self.company_id in user.company_ids
+                and not user.share
+                and user != self.user_id
+                and user != self.first_approved_by_id
+                and user.active
+            )
         )
         manager = self.company_id.commission_manager_id
         return manager if manager in admins else admins[:1]
@@ -411,9 +419,7 @@ class CommissionStatement(models.Model):
         final = self - first_level
         if first_level:
             first_level.write({"first_approved_by_id": user.id, "first_approval_date": now})
-            first_level.activity_feedback(
-                ["commission_tracking.mail_activity_commission_approval"]
-            )
+            first_level.activity_feedback(["commission_tracking.mail_activity_commission_approval"])
             first_level._schedule_approval_activities()
         if final:
             final.write({"state": "approved", "approved_by_id": user.id, "approval_date": now})

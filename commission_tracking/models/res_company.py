@@ -48,5 +48,7 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         product = self.env.ref("commission_tracking.product_commission", raise_if_not_found=False)
         if product:
-            companies.filtered(lambda c: not c.commission_product_id).commission_product_id = product
+            companies.filtered(
+                lambda c: not c.commission_product_id
+            ).commission_product_id = product
         return companies

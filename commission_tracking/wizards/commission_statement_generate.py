@@ -62,15 +62,19 @@ class CommissionStatementGenerate(models.TransientModel):
                 amount = sum(lines.mapped("amount"))
                 total += amount
                 rows.append(
-                    Markup("<tr><td>%s</td><td class='text-end'>%s</td>"
-                           "<td class='text-end'>%s</td></tr>")
+                    Markup(
+                        "<tr><td>%s</td><td class='text-end'>%s</td>"
+                        "<td class='text-end'>%s</td></tr>"
+                    )
                     % (
                         partner.name,
                         len(lines),
                         formatLang(self.env, amount, currency_obj=currency),
                     )
                 )
-            header = Markup("<tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th></tr>") % (
+            header = Markup(
+                "<tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th></tr>"
+            ) % (
                 self.env._("Payee"),
                 self.env._("Lines"),
                 self.env._("Total"),
