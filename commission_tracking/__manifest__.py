@@ -25,6 +25,7 @@
         "security/commission_rules.xml",
         "data/commission_automation.xml",
         "data/commission_statement_data.xml",
+        "data/mail_template_data.xml",
         "views/commission_plan_views.xml",
         "views/commission_line_views.xml",
         "views/commission_statement_views.xml",

@@ -27,11 +27,19 @@ class AccountMove(models.Model):
     )
     commission_statement_count = fields.Integer(compute="_compute_commission_statement_count")
 
-    @api.depends("commission_line_ids.amount", "commission_line_ids.state")
+    @api.depends(
+        "commission_line_ids.amount",
+        "commission_line_ids.state",
+        "commission_statement_ids.amount_total",
+    )
     def _compute_commission_total(self):
+        """Lines earned on this invoice, or paid by this vendor bill (through its statements)."""
         data = self.env["commission.line"]._commission_totals_by("move_id", self)
         for move in self:
-            move.commission_count, move.commission_total = data.get(move, (0, 0.0))
+            count, total = data.get(move, (0, 0.0))
+            statements = move.sudo().commission_statement_ids
+            move.commission_count = count + sum(statements.mapped("line_count"))
+            move.commission_total = total + sum(statements.mapped("amount_total"))
 
     @api.depends("commission_statement_ids")
     def _compute_commission_statement_count(self):
@@ -118,6 +126,7 @@ class AccountMove(models.Model):
         bills = self.create(vals_list)
         for bill, group in zip(bills, groups.values(), strict=True):
             group.write({"state": "billed", "bill_id": bill.id})
+            group._reverse_accrual(bill.invoice_date or fields.Date.context_today(self))
             group.message_post(
                 body=self.env._("Vendor bill %(bill)s created.", bill=bill.display_name)
             )
@@ -146,7 +155,8 @@ class AccountMove(models.Model):
         sign = -1 if first.currency_id.compare_amounts(total, 0) < 0 else 1
         lines = []
         for statement in statements:
-            plans = statement.line_ids.plan_id
+            # accountants do not read plans' configuration: only their names go on the bill
+            plans = statement.sudo().line_ids.plan_id
             label = self.env._(
                 "Commission %(plans)s, %(start)s → %(end)s",
                 plans=", ".join(plans.mapped("name")) or self.env._("adjustments"),

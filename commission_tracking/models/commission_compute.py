@@ -7,12 +7,16 @@ longer count are cancelled.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 from .. import engine
+
+_logger = logging.getLogger(__name__)
 
 
 def _dec(value):
@@ -308,6 +312,43 @@ class CommissionCompute(models.AbstractModel):
             }
         )
         return vals
+
+    # ------------------------------------------------------------------
+    # Mail
+    # ------------------------------------------------------------------
+    @api.model
+    def _send_template(self, records, xmlid):
+        """Post the mail template on each record, in the recipient's language.
+
+        A mail problem is logged, never raised: the commission workflow goes on. The e-mails
+        themselves are queued and sent by Odoo's mail queue, following the company's mail
+        settings.
+        """
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        author = self.env.ref("base.partner_root")
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    values = template._generate_template(
+                        record.ids, {"subject", "body_html", "partner_to"}
+                    )[record.id]
+                    record.with_context(mail_notify_author_mention=True).message_post(
+                        body=values["body_html"],
+                        subject=values["subject"],
+                        partner_ids=values.get("partner_ids", []),
+                        author_id=author.id,
+                        subtype_xmlid="mail.mt_comment",
+                        message_type="comment",
+                    )
+            except (UserError, ValueError):
+                _logger.warning(
+                    "Commission notification %s on %s could not be prepared",
+                    xmlid,
+                    record,
+                    exc_info=True,
+                )
 
     # ------------------------------------------------------------------
     # Notification of the salesperson

@@ -99,6 +99,16 @@ class CommissionStatement(models.Model):
         help="Share of the vendor bill already paid.",
     )
     payment_date = fields.Date(readonly=True, copy=False, tracking=True)
+    accrual_move_ids = fields.Many2many(
+        "account.move",
+        relation="commission_statement_accrual_rel",
+        column1="statement_id",
+        column2="move_id",
+        string="Accrual entries",
+        readonly=True,
+        copy=False,
+        help="Accrual entries posted at approval, and their reversals at billing.",
+    )
     can_approve = fields.Boolean(compute="_compute_can_approve")
 
     # ------------------------------------------------------------------
@@ -416,6 +426,7 @@ class CommissionStatement(models.Model):
         first_level = self.filtered(
             lambda s: s.needs_second_approval and not s.first_approved_by_id
         )
+        (self - first_level)._check_accrual_setup()
         final = self - first_level
         if first_level:
             first_level.write({"first_approved_by_id": user.id, "first_approval_date": now})
@@ -426,8 +437,11 @@ class CommissionStatement(models.Model):
             final.line_ids.filtered(lambda line: line.state == "pending").sudo().write(
                 {"state": "approved"}
             )
+            final._post_accrual()
             final.activity_feedback(["commission_tracking.mail_activity_commission_approval"])
-            final._notify_payee(self.env._("Your commission statement was approved."))
+            self.env["commission.compute"]._send_template(
+                final, "commission_tracking.mail_template_statement_approved"
+            )
         return True
 
     def action_reject(self, reason):
@@ -485,15 +499,6 @@ class CommissionStatement(models.Model):
             "context": {"default_statement_id": self.id},
         }
 
-    def _notify_payee(self, message):
-        for statement in self:
-            partners = statement.partner_id | statement.user_id.partner_id
-            statement.with_context(mail_notify_author_mention=True).message_post(
-                body=message,
-                partner_ids=partners.ids,
-                subtype_xmlid="mail.mt_comment",
-            )
-
     # ------------------------------------------------------------------
     # Payout
     # ------------------------------------------------------------------
@@ -521,7 +526,9 @@ class CommissionStatement(models.Model):
         to_pay.line_ids.filtered(lambda line: line.state == "approved").sudo().write(
             {"state": "paid", "payment_date": payment_date}
         )
-        to_pay._notify_payee(self.env._("Your commission statement was paid."))
+        self.env["commission.compute"]._send_template(
+            to_pay, "commission_tracking.mail_template_statement_paid"
+        )
 
     def _mark_unpaid(self):
         paid = self.filtered(lambda statement: statement.state == "paid")
@@ -537,3 +544,79 @@ class CommissionStatement(models.Model):
         self._mark_unpaid()
         billed = self.filtered(lambda statement: statement.state == "billed")
         billed.write({"state": "approved", "bill_id": False})
+        billed._post_accrual()
+
+    # ------------------------------------------------------------------
+    # Accrual accounting (optional, per company)
+    # ------------------------------------------------------------------
+    def _prepare_accrual_move_vals(self):
+        self.ensure_one()
+        company = self.company_id
+        amount = self.currency_id.round(self.amount_total)
+        debit_account = company.commission_expense_account_id
+        credit_account = company.commission_accrued_account_id
+        if amount < 0:
+            debit_account, credit_account = credit_account, debit_account
+            amount = -amount
+        label = self.env._("Accrued commission %(statement)s", statement=self.name)
+        line_vals = {"name": label, "partner_id": self.partner_id.id}
+        return {
+            "move_type": "entry",
+            "journal_id": company.commission_accrual_journal_id.id,
+            "company_id": company.id,
+            "date": self.date_to,
+            "ref": label,
+            "line_ids": [
+                fields.Command.create(
+                    {**line_vals, "account_id": debit_account.id, "debit": amount}
+                ),
+                fields.Command.create(
+                    {**line_vals, "account_id": credit_account.id, "credit": amount}
+                ),
+            ],
+        }
+
+    def _check_accrual_setup(self):
+        for company in self.company_id.filtered("commission_accrual"):
+            if not (
+                company.commission_accrual_journal_id
+                and company.commission_expense_account_id
+                and company.commission_accrued_account_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "Commission accrual is on for %(company)s: set its journal, expense "
+                        "account and accrued commissions account in Settings > Commissions.",
+                        company=company.name,
+                    )
+                )
+
+    def _post_accrual(self):
+        statements = self.filtered(
+            lambda s: s.company_id.commission_accrual and not s.currency_id.is_zero(s.amount_total)
+        ).sudo()
+        statements._check_accrual_setup()
+        for statement in statements:
+            move = self.env["account.move"].sudo().create(statement._prepare_accrual_move_vals())
+            move.action_post()
+            statement.accrual_move_ids = [fields.Command.link(move.id)]
+
+    def _reverse_accrual(self, date):
+        for statement in self.sudo().filtered("accrual_move_ids"):
+            reversed_moves = statement.accrual_move_ids.reversed_entry_id
+            open_accruals = statement.accrual_move_ids.filtered(
+                lambda m, done=reversed_moves: not m.reversed_entry_id and m not in done
+            )
+            if not open_accruals:
+                continue
+            reversals = open_accruals._reverse_moves(
+                [
+                    {
+                        "date": max(date, move.date),
+                        "ref": self.env._("Reversal of %(ref)s", ref=move.ref),
+                    }
+                    for move in open_accruals
+                ]
+            )
+            reversals.action_post()
+            statement.accrual_move_ids = [fields.Command.link(m.id) for m in reversals]

@@ -1,10 +1,9 @@
 from decimal import Decimal
 
 import pytz
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools.misc import formatLang
 
 from .. import engine
 
@@ -155,47 +154,28 @@ class CrmLead(models.Model):
         return self.env["commission.line"]._action_open_lines([("lead_id", "=", self.id)])
 
     def _commission_post_summary(self, lines, skipped):
-        """Tell the salesperson in the chatter what their commission on this deal is now."""
+        """Tell the salesperson what their commission on this deal is now (mail template, in
+        their language), and note in the chatter why a rule produced nothing."""
         self.ensure_one()
-        active = self.commission_line_ids.filtered(lambda line: line.state != "cancel")
-        rows = []
-        for line in lines.sorted("id"):
-            state = dict(line._fields["state"]._description_selection(self.env))[line.state]
-            rows.append(
-                self.env._(
-                    "%(plan)s / %(rule)s: %(amount)s (%(state)s)",
-                    plan=line.plan_id.name,
-                    rule=line.rule_id.display_name,
-                    amount=formatLang(self.env, line.amount, currency_obj=line.currency_id),
-                    state=state,
-                )
+        if lines:
+            self.env["commission.compute"]._send_template(
+                self, "commission_tracking.mail_template_commission_computed"
             )
-        for plan, item in skipped:
-            rows.append(
+        if skipped:
+            rows = [
                 self.env._(
                     "%(plan)s: %(reason)s",
                     plan=plan.name,
                     reason=engine.explain_skipped(item, _=self.env._),
                 )
+                for plan, item in skipped
+            ]
+            body = Markup("<p>%s</p><ul>%s</ul>") % (
+                self.env._("Some commission rules produced nothing for this opportunity:"),
+                Markup("").join(Markup("<li>%s</li>") % row for row in rows),
             )
-        total = sum(active.mapped("amount"))
-        currency = active[:1].currency_id or self.company_currency
-        body = self.env._(
-            "Commission computed for %(user)s. Total on this opportunity: %(total)s.",
-            user=self.user_id.name,
-            total=formatLang(self.env, total, currency_obj=currency),
-        )
-        html = Markup("<p>%s</p><ul>%s</ul>") % (
-            escape(body),
-            Markup("").join(Markup("<li>%s</li>") % escape(row) for row in rows),
-        )
-        partner_ids = self.user_id.partner_id.ids if self.user_id else []
-        # Posted by OdooBot. The salesperson usually wins the deal themselves: Odoo would not
-        # notify the person acting, unless they are mentioned explicitly, as here.
-        self.with_context(mail_notify_author_mention=True).message_post(
-            body=html,
-            author_id=self.env.ref("base.partner_root").id,
-            partner_ids=partner_ids,
-            subtype_xmlid="mail.mt_note",
-            message_type="comment",
-        )
+            self.message_post(
+                body=body,
+                author_id=self.env.ref("base.partner_root").id,
+                subtype_xmlid="mail.mt_note",
+            )

@@ -36,6 +36,23 @@ class ResCompany(models.Model):
         "automatically. 0 disables it.",
     )
 
+    commission_accrual = fields.Boolean(
+        string="Accrue commissions",
+        help="Approving a statement posts the commission expense against an accrued liability; "
+        "the vendor bill reverses it. The cost then shows in the period it was earned.",
+    )
+    commission_accrual_journal_id = fields.Many2one(
+        "account.journal",
+        string="Accrual journal",
+        domain="[('type', '=', 'general'), ('company_id', '=', id)]",
+    )
+    commission_expense_account_id = fields.Many2one(
+        "account.account", string="Commission expense account"
+    )
+    commission_accrued_account_id = fields.Many2one(
+        "account.account", string="Accrued commissions account"
+    )
+
     @api.model
     def _commission_set_default_product(self):
         """Give every company without one the shipped commission product."""

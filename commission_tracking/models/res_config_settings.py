@@ -24,3 +24,13 @@ class ResConfigSettings(models.TransientModel):
     commission_statement_day = fields.Integer(
         related="company_id.commission_statement_day", readonly=False
     )
+    commission_accrual = fields.Boolean(related="company_id.commission_accrual", readonly=False)
+    commission_accrual_journal_id = fields.Many2one(
+        related="company_id.commission_accrual_journal_id", readonly=False
+    )
+    commission_expense_account_id = fields.Many2one(
+        related="company_id.commission_expense_account_id", readonly=False
+    )
+    commission_accrued_account_id = fields.Many2one(
+        related="company_id.commission_accrued_account_id", readonly=False
+    )

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import Command, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import CommissionCommon
 
@@ -12,9 +13,8 @@ MARCH = datetime.date(2026, 3, 10)
 MARCH_FROM, MARCH_TO = datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
 
 
-@tagged("post_install", "-at_install")
-class TestStatement(CommissionCommon):
-    """Statements per payee and period: generation, approval, vendor bills, payment."""
+class StatementCommon(CommissionCommon):
+    """Fixtures for statements: a chart of accounts, an accountant, a 5 % plan."""
 
     @classmethod
     def setUpClass(cls):
@@ -53,6 +53,17 @@ class TestStatement(CommissionCommon):
         if amount is not None:
             register.amount = amount
         return register._create_payments()
+
+    def _approved(self, **kwargs):
+        statement = self._statement(**kwargs)
+        statement.action_submit()
+        statement.with_user(self.manager).action_approve()
+        return statement
+
+
+@tagged("post_install", "-at_install")
+class TestStatement(StatementCommon):
+    """Statements per payee and period: generation, approval, vendor bills, payment."""
 
     # ------------------------------------------------------------------
     # The whole cycle
@@ -286,12 +297,6 @@ class TestStatement(CommissionCommon):
     # ------------------------------------------------------------------
     # Payout
     # ------------------------------------------------------------------
-    def _approved(self, **kwargs):
-        statement = self._statement(**kwargs)
-        statement.action_submit()
-        statement.with_user(self.manager).action_approve()
-        return statement
-
     def test_negative_statement_gives_a_credit_note(self):
         statement = self._statement()
         self.env["commission.adjustment"].create(
@@ -432,3 +437,93 @@ class TestBillingRace(CommissionCommon):
         finally:
             with registry.cursor() as cr:
                 cr.execute("DELETE FROM commission_statement WHERE id = %s", [statement_id])
+
+
+@tagged("post_install", "-at_install")
+class TestStatementAccountingAndMail(StatementCommon):
+    """Accrual entries (optional) and the payee's e-mails."""
+
+    def _accounts(self):
+        Account = self.env["account.account"].with_company(self.company)
+        expense = Account.search([("account_type", "=", "expense")], limit=1)
+        accrued = Account.search([("account_type", "=", "liability_current")], limit=1)
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "general")], limit=1
+        )
+        return expense, accrued, journal
+
+    def test_accrual_posted_at_approval_reversed_at_billing(self):
+        expense, accrued, journal = self._accounts()
+        self.company.write(
+            {
+                "commission_accrual": True,
+                "commission_accrual_journal_id": journal.id,
+                "commission_expense_account_id": expense.id,
+                "commission_accrued_account_id": accrued.id,
+            }
+        )
+        statement = self._approved()
+        accrual = statement.accrual_move_ids
+        self.assertEqual(len(accrual), 1)
+        self.assertEqual(accrual.state, "posted")
+        self.assertEqual(accrual.date, MARCH_TO)
+        self.assertRecordValues(
+            accrual.line_ids.sorted("debit"),
+            [
+                {"account_id": accrued.id, "debit": 0, "credit": 5_000_000},
+                {"account_id": expense.id, "debit": 5_000_000, "credit": 0},
+            ],
+        )
+        statement.with_user(self.accountant).action_create_bills()
+        reversal = statement.accrual_move_ids - accrual
+        self.assertEqual(reversal.reversed_entry_id, accrual)
+        self.assertEqual(reversal.state, "posted")
+        balance = sum(
+            statement.accrual_move_ids.line_ids.filtered(
+                lambda line: line.account_id == accrued
+            ).mapped("balance")
+        )
+        self.assertEqual(balance, 0)
+
+    def test_accrual_needs_its_accounts(self):
+        self.company.commission_accrual = True
+        statement = self._statement()
+        statement.action_submit()
+        with self.assertRaisesRegex(UserError, "accrued commissions account"):
+            statement.with_user(self.manager).action_approve()
+        self.assertEqual(statement.state, "to_approve")
+
+    def test_no_accrual_by_default(self):
+        statement = self._approved()
+        self.assertFalse(statement.accrual_move_ids)
+
+    def test_payee_notified_in_their_language(self):
+        self.env["res.lang"]._activate_lang("vi_VN")
+        self.env["ir.module.module"]._load_module_terms(["commission_tracking"], ["vi_VN"])
+        self.salesperson.partner_id.lang = "vi_VN"
+        statement = self._approved()
+        message = statement.message_ids.filtered(
+            lambda m: self.salesperson.partner_id in m.partner_ids
+        )
+        self.assertEqual(len(message), 1)
+        self.assertIn("đã được duyệt", message.body)
+        self.assertIn("5.000.000", message.body)
+
+    def test_paid_mail_sent_to_payee(self):
+        statement = self._approved()
+        statement.action_create_bills()
+        statement.bill_id.action_post()
+        self._pay(statement.bill_id)
+        paid = statement.message_ids.filtered(
+            lambda m: self.salesperson.partner_id in m.partner_ids and "paid" in (m.subject or "")
+        )
+        self.assertTrue(paid)
+        self.assertIn("2026", paid.body)
+
+    @mute_logger("odoo.addons.commission_tracking.models.commission_compute")
+    def test_broken_mail_template_never_blocks(self):
+        template = self.env.ref("commission_tracking.mail_template_statement_approved")
+        template.body_html = '<p t-out="object.no_such_field.name"/>'
+        statement = self._approved()
+        self.assertEqual(statement.state, "approved")
+        self.assertEqual(set(statement.line_ids.mapped("state")), {"approved"})

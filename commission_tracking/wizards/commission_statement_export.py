@@ -10,6 +10,18 @@ from odoo.exceptions import UserError
 # Statements an external payroll pays (approved) or that were settled in Odoo (billed, paid).
 APPROVED_STATES = ("approved",)
 SETTLED_STATES = ("billed", "paid")
+# Column keys, in file order (titles in ``_get_columns``).
+COLUMNS = (
+    "payee",
+    "employee_ref",
+    "salesperson",
+    "date_from",
+    "date_to",
+    "amount",
+    "currency",
+    "state",
+    "payment_date",
+)
 DATE_COLUMNS = {"date_from", "date_to", "payment_date"}
 COLUMN_WIDTHS = {"payee": 30, "employee_ref": 18, "salesperson": 25, "amount": 16}
 
@@ -28,9 +40,11 @@ class CommissionStatementExport(models.TransientModel):
         domain=lambda self: [("id", "in", self.env.companies.ids)],
     )
     date_from = fields.Date(
-        string="From", required=True, default=lambda self: self._default_dates()[0]
+        string="Period from", required=True, default=lambda self: self._default_dates()[0]
     )
-    date_to = fields.Date(string="To", required=True, default=lambda self: self._default_dates()[1])
+    date_to = fields.Date(
+        string="Period to", required=True, default=lambda self: self._default_dates()[1]
+    )
     include_settled = fields.Boolean(
         string="Include billed and paid",
         default=True,
@@ -73,18 +87,18 @@ class CommissionStatementExport(models.TransientModel):
 
     def _get_columns(self):
         """(key, title) of the columns, in file order."""
-        _ = self.env._
-        return [
-            ("payee", _("Payee")),
-            ("employee_ref", _("Employee reference")),
-            ("salesperson", _("Salesperson")),
-            ("date_from", _("Period from")),
-            ("date_to", _("Period to")),
-            ("amount", _("Amount")),
-            ("currency", _("Currency")),
-            ("state", _("Status")),
-            ("payment_date", _("Payment date")),
+        titles = [
+            self.env._("Payee"),
+            self.env._("Employee reference"),
+            self.env._("Salesperson"),
+            self.env._("Period from"),
+            self.env._("Period to"),
+            self.env._("Amount"),
+            self.env._("Currency"),
+            self.env._("Status"),
+            self.env._("Payment date"),
         ]
+        return list(zip(COLUMNS, titles, strict=True))
 
     def _prepare_row(self, statement, state_labels):
         """Values of one statement by column key. The employee reference is the payee
@@ -134,7 +148,7 @@ class CommissionStatementExport(models.TransientModel):
         columns = self._get_columns()
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-        sheet = workbook.add_worksheet(self.env._("Statements")[:31])
+        sheet = workbook.add_worksheet(self.env._("Payroll export")[:31])
         header_format = workbook.add_format({"bold": True, "bottom": 1})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         amount_formats = {}
@@ -181,12 +195,10 @@ class CommissionStatementExport(models.TransientModel):
     def action_export(self):
         self.ensure_one()
         if self.date_to < self.date_from:
-            raise UserError(self.env._("The period ends before it starts."))
+            raise UserError(self.env._("The export period ends before it starts."))
         statements = self._get_statements()
         if not statements:
-            raise UserError(
-                self.env._("No approved commission statement overlaps this period.")
-            )
+            raise UserError(self.env._("No approved commission statement overlaps this period."))
         rows = self._get_rows(statements)
         content = self._render_xlsx(rows) if self.file_format == "xlsx" else self._render_csv(rows)
         self.write(
