@@ -31,6 +31,7 @@
         "views/commission_statement_views.xml",
         "views/commission_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/crm_lead_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

@@ -11,3 +11,4 @@ from . import account_partial_reconcile
 from . import commission_statement
 from . import res_company
 from . import res_config_settings
+from . import res_users

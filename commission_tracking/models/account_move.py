@@ -111,6 +111,16 @@ class AccountMove(models.Model):
                     )
                 )
             partner = statement.partner_id
+            user = statement.user_id
+            if user and user.commission_payee_id == partner and not partner.bank_ids:
+                raise UserError(
+                    self.env._(
+                        "%(salesperson)s cannot be paid: their commission payee %(payee)s has no "
+                        "bank account.",
+                        salesperson=user.name,
+                        payee=partner.name,
+                    )
+                )
             if not partner.active:
                 raise UserError(
                     self.env._(

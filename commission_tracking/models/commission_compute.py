@@ -298,7 +298,7 @@ class CommissionCompute(models.AbstractModel):
                 "plan_id": plan.id,
                 "rule_id": result.rule_key,
                 "user_id": user.id,
-                "partner_id": user.partner_id.id,
+                "partner_id": user._commission_payee().id,
                 "team_id": lead.team_id.id,
                 "company_id": plan.company_id.id,
                 "currency_id": plan.currency_id.id,

@@ -51,6 +51,12 @@ class CommissionStatement(models.Model):
     amount_total = fields.Monetary(
         string="Total", compute="_compute_amount_total", store=True, tracking=True
     )
+    rate = fields.Float(
+        string="Average rate (%)",
+        compute="_compute_rate",
+        digits=(16, 2),
+        help="Commission on revenue and margin lines divided by their base.",
+    )
     state = fields.Selection(
         selection=[
             ("draft", "Draft"),
@@ -140,6 +146,15 @@ class CommissionStatement(models.Model):
         }
         for statement in self:
             statement.line_count, statement.amount_total = data.get(statement, (0, 0.0))
+
+    @api.depends("line_ids.amount", "line_ids.base_amount", "line_ids.state")
+    def _compute_rate(self):
+        for statement in self:
+            lines = statement.line_ids.filtered(
+                lambda line: line.state != "cancel" and line.rule_base in ("revenue", "margin")
+            )
+            base = sum(lines.mapped("base_amount"))
+            statement.rate = 100.0 * sum(lines.mapped("amount")) / base if base else 0.0
 
     @api.depends("team_id.user_id", "company_id.commission_manager_id")
     def _compute_approver_id(self):

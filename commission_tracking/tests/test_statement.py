@@ -318,6 +318,21 @@ class TestStatement(StatementCommon):
         statement.bill_id.unlink()
         self.assertRecordValues(statement, [{"state": "approved", "bill_id": False}])
 
+    def test_reversed_bill_returns_to_approved(self):
+        statement = self._approved()
+        statement.action_create_bills()
+        bill = statement.bill_id
+        bill.action_post()
+        bill._reverse_moves([{"invoice_date": bill.invoice_date}], cancel=True)
+        self.assertEqual(bill.payment_state, "reversed")
+        self.assertRecordValues(statement, [{"state": "approved", "bill_id": False}])
+        statement.action_create_bills()
+        self.assertNotEqual(statement.bill_id, bill)
+
+    def test_statement_average_rate(self):
+        statement = self._statement()
+        self.assertAlmostEqual(statement.rate, 5.0)
+
     def test_statement_never_billed_twice(self):
         statement = self._approved()
         statement.action_create_bills()
@@ -349,6 +364,20 @@ class TestStatement(StatementCommon):
         bill.line_ids.remove_move_reconcile()
         self.assertRecordValues(statement, [{"state": "billed", "payment_date": False}])
         self.assertEqual(set(statement.line_ids.mapped("state")), {"approved"})
+
+    def test_configured_payee_needs_a_bank_account(self):
+        agency = self.env["res.partner"].create({"name": "Đại lý Minh Phát", "is_company": True})
+        self.salesperson.commission_payee_id = agency
+        statement = self._approved()
+        self.assertEqual(statement.partner_id, agency)
+        with self.assertRaisesRegex(UserError, "Nguyễn Văn An cannot be paid"):
+            statement.action_create_bills()
+        self.assertEqual(statement.state, "approved")
+        self.env["res.partner.bank"].create(
+            {"acc_number": "0071000123456", "partner_id": agency.id}
+        )
+        statement.action_create_bills()
+        self.assertEqual(statement.bill_id.partner_id, agency)
 
     def test_missing_commission_product_is_explained(self):
         statement = self._approved()
