@@ -127,7 +127,6 @@ class CommissionLine(models.Model):
     explanation = fields.Text(compute="_compute_explanation")
     statement_id = fields.Many2one(
         "commission.statement",
-        string="Statement",
         readonly=True,
         copy=False,
         index="btree_not_null",
