@@ -18,6 +18,7 @@
         "sale_margin",
         "account",
         "base_automation",
+        "portal",
     ],
     "data": [
         "security/commission_security.xml",
@@ -30,6 +31,7 @@
         "views/commission_line_views.xml",
         "views/commission_statement_views.xml",
         "views/commission_wizard_views.xml",
+        "views/commission_dispute_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "views/crm_lead_views.xml",
@@ -37,5 +39,7 @@
         "views/account_move_views.xml",
         "views/commission_menus.xml",
         "views/commission_statement_export_views.xml",
+        "report/commission_statement_report.xml",
+        "views/portal_templates.xml",
     ],
 }

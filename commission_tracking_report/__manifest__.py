@@ -8,8 +8,10 @@
     "maintainers": ["commission-tracking"],
     "license": "LGPL-3",
     "installable": True,
+    "external_dependencies": {"python": ["xlsxwriter"]},
     "depends": ["commission_tracking"],
     "data": [
         "views/commission_analysis_views.xml",
+        "views/commission_statement_views.xml",
     ],
 }

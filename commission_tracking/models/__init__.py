@@ -9,6 +9,8 @@ from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
 from . import commission_statement
+from . import commission_dispute
 from . import res_company
 from . import res_config_settings
 from . import res_users
+from . import commission_statement_portal

@@ -191,6 +191,7 @@ class CommissionCompute(models.AbstractModel):
                 ("period_start", "in", sorted({start for _p, _u, start in groups})),
                 ("state", "!=", "cancel"),
                 ("lead_id", "!=", False),
+                ("is_adjustment", "=", False),
             ],
             order="id",
         )

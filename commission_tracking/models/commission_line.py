@@ -61,6 +61,7 @@ class CommissionLine(models.Model):
         string="Payee",
         readonly=True,
         index=True,
+        tracking=True,
         help="The partner who is paid this commission (the salesperson's contact).",
     )
     team_id = fields.Many2one("crm.team", string="Sales team", readonly=True, index=True)
@@ -93,6 +94,7 @@ class CommissionLine(models.Model):
     rate = fields.Float(
         digits=(16, 4),
         readonly=True,
+        tracking=True,
         help="Percentage, or fixed amount per unit, applied. "
         "For marginal tiers: the effective rate.",
     )
@@ -138,6 +140,10 @@ class CommissionLine(models.Model):
         string="Adjustment", readonly=True, help="A manual adjustment added by a manager."
     )
     adjustment_reason = fields.Text(readonly=True)
+    dispute_ids = fields.One2many("commission.dispute", "line_id", string="Disputes")
+    has_open_dispute = fields.Boolean(
+        string="Disputed", compute="_compute_has_open_dispute", store=True, index=True
+    )
 
     _plan_or_adjustment = models.Constraint(
         "CHECK(plan_id IS NOT NULL OR is_adjustment)",
@@ -151,6 +157,11 @@ class CommissionLine(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends("dispute_ids.state")
+    def _compute_has_open_dispute(self):
+        for line in self:
+            line.has_open_dispute = any(d.state == "open" for d in line.dispute_ids)
+
     @api.depends("origin_line_id")
     def _compute_is_correction(self):
         for line in self:
@@ -192,6 +203,10 @@ class CommissionLine(models.Model):
         return self.state in ("approved", "paid") or (
             self.statement_id and self.statement_id.state != "draft"
         )
+
+    @api.constrains("statement_id", "partner_id", "company_id", "currency_id")
+    def _check_statement(self):
+        self.statement_id._check_lines()
 
     # ------------------------------------------------------------------
     # Protection
@@ -264,6 +279,17 @@ class CommissionLine(models.Model):
         action["domain"] = domain
         action["context"] = {}
         return action
+
+    def action_dispute(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dispute this commission"),
+            "res_model": "commission.dispute",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_line_id": self.id},
+        }
 
     def action_open_source(self):
         self.ensure_one()

@@ -4,7 +4,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 from .. import engine
@@ -15,6 +15,18 @@ SUPPORTED_BENEFICIARIES = ("salesperson",)
 SUPPORTED_TRIGGERS = ("won",)
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+# The terms of a plan: once commission lines exist they never change (history is never
+# rewritten); duplicate the plan to change them.
+LOCKED_PLAN_FIELDS = {
+    "company_id",
+    "currency_id",
+    "beneficiary_type",
+    "trigger",
+    "period",
+    "date_from",
+    "cap_amount",
+}
 
 
 class CommissionPlan(models.Model):
@@ -229,6 +241,20 @@ class CommissionPlan(models.Model):
                     )
                 )
 
+    @api.constrains("currency_id", "company_id")
+    def _check_currency(self):
+        for plan in self:
+            if plan.currency_id != plan.company_id.currency_id:
+                raise ValidationError(
+                    self.env._(
+                        "Plan “%(plan)s” must be in %(currency)s, the currency of %(company)s: "
+                        "commissions are computed and paid in the company's currency.",
+                        plan=plan.display_name,
+                        currency=plan.company_id.currency_id.name,
+                        company=plan.company_id.name,
+                    )
+                )
+
     @api.constrains("cap_amount")
     def _check_cap_amount(self):
         for plan in self:
@@ -252,6 +278,49 @@ class CommissionPlan(models.Model):
                         end=plan.date_to,
                     )
                 )
+
+    # ------------------------------------------------------------------
+    # History protection
+    # ------------------------------------------------------------------
+    def _check_terms_unlocked(self):
+        """Refuse to change the terms of plans that already produced commission lines."""
+        used = self.filtered(lambda plan: plan.sudo().line_ids)
+        if used:
+            raise UserError(
+                self.env._(
+                    "Plan “%(plan)s” already has commission lines: its terms can no longer "
+                    "change, so past lines keep the rate they were computed with. Duplicate "
+                    "the plan to change its terms, then archive this one.",
+                    plan=used[0].display_name,
+                )
+            )
+
+    def write(self, vals):
+        if LOCKED_PLAN_FIELDS.intersection(vals):
+            changed = self.filtered(
+                lambda plan: any(
+                    plan._fields[name].convert_to_write(plan[name], plan) != vals[name]
+                    for name in LOCKED_PLAN_FIELDS.intersection(vals)
+                )
+            )
+            changed._check_terms_unlocked()
+        return super().write(vals)
+
+    def action_archive(self):
+        """Archiving a plan with pending lines asks what to do with them."""
+        pending = self.env["commission.line"].search_count(
+            [("plan_id", "in", self.ids), ("state", "=", "pending")]
+        )
+        if pending and not self.env.context.get("commission_archive_decided"):
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Archive commission plans"),
+                "res_model": "commission.plan.archive",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_plan_ids": self.ids, "default_pending_count": pending},
+            }
+        return super().action_archive()
 
     # ------------------------------------------------------------------
     # Periods

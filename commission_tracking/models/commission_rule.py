@@ -156,6 +156,21 @@ class CommissionRule(models.Model):
                 text += " — " + self.env._("only %(filter)s", filter=", ".join(filters))
             rule.summary = text
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = self.env["commission.plan"].browse([vals.get("plan_id") for vals in vals_list])
+        plans._check_terms_unlocked()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if set(vals) - {"name", "sequence"}:
+            self.plan_id._check_terms_unlocked()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.plan_id._check_terms_unlocked()
+
     @api.constrains("base", "rate_type")
     def _check_rate_type(self):
         for rule in self:

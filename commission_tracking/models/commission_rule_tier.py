@@ -26,3 +26,17 @@ class CommissionRuleTier(models.Model):
         rules = self.rule_id
         rules._check_tiers()
         rules._check_rate()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = self.env["commission.rule"].browse([vals.get("rule_id") for vals in vals_list])
+        rules.plan_id._check_terms_unlocked()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.rule_id.plan_id._check_terms_unlocked()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self.rule_id.plan_id._check_terms_unlocked()

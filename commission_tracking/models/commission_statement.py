@@ -116,6 +116,7 @@ class CommissionStatement(models.Model):
         help="Accrual entries posted at approval, and their reversals at billing.",
     )
     can_approve = fields.Boolean(compute="_compute_can_approve")
+    has_open_dispute = fields.Boolean(compute="_compute_has_open_dispute")
 
     # ------------------------------------------------------------------
     # Computes
@@ -182,6 +183,11 @@ class CommissionStatement(models.Model):
                 statement.paid_ratio = 100.0 * (1 - bill.amount_residual / bill.amount_total)
             else:
                 statement.paid_ratio = 0.0
+
+    @api.depends("line_ids.has_open_dispute")
+    def _compute_has_open_dispute(self):
+        for statement in self:
+            statement.has_open_dispute = any(statement.line_ids.mapped("has_open_dispute"))
 
     @api.depends_context("uid")
     @api.depends("state", "approver_id", "first_approved_by_id", "user_id")
@@ -428,6 +434,23 @@ class CommissionStatement(models.Model):
 
     def action_approve(self):
         self._check_state(("to_approve",), self.env._("Approving"))
+        empty = self.filtered(lambda statement: not statement.line_ids)
+        if empty:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s has no commission line to approve.",
+                    statement=empty[0].display_name,
+                )
+            )
+        disputed = self.filtered(lambda s: any(s.line_ids.mapped("has_open_dispute")))
+        if disputed and not self.env.context.get("commission_override_disputes"):
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s has an open dispute. Resolve it first, or use "
+                    "“Approve despite disputes”.",
+                    statement=disputed[0].display_name,
+                )
+            )
         now = fields.Datetime.now()
         user = self.env.user
         for statement in self:
@@ -458,6 +481,16 @@ class CommissionStatement(models.Model):
                 final, "commission_tracking.mail_template_statement_approved"
             )
         return True
+
+    def action_approve_override_disputes(self):
+        """Explicit override: approve although some lines are disputed (logged)."""
+        for statement in self.filtered(lambda s: any(s.line_ids.mapped("has_open_dispute"))):
+            statement.message_post(
+                body=self.env._(
+                    "Approved despite open disputes by %(user)s.", user=self.env.user.name
+                )
+            )
+        return self.with_context(commission_override_disputes=True).action_approve()
 
     def action_reject(self, reason):
         reason = (reason or "").strip()

@@ -2,6 +2,9 @@ from . import test_engine
 from . import test_engine_properties
 from . import test_plan_constraints
 from . import test_statement
+from . import test_disputes_history
 from . import test_translations
 from . import test_won_commission
 from . import test_statement_export
+from . import test_portal
+from . import test_access

@@ -22,6 +22,8 @@ class StatementCommon(CommissionCommon):
         cls.env["account.chart.template"].try_loading(
             "generic_coa", company=cls.company, install_demo=False
         )
+        # the generic chart sets its own currency: the company stays in VND
+        cls.company.currency_id = cls.vnd
         cls.accountant = new_test_user(
             cls.env,
             login="ct_accountant",

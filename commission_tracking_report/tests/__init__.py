@@ -1,1 +1,2 @@
 from . import test_report_translations
+from . import test_statement_xlsx

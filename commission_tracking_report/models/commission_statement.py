@@ -1,0 +1,120 @@
+import datetime
+import io
+
+import xlsxwriter
+
+from odoo import fields, models
+
+
+class CommissionStatement(models.Model):
+    _inherit = "commission.statement"
+
+    def _portal_xlsx_available(self):
+        return True
+
+    def _portal_xlsx_content(self):
+        """Served by the portal route, which has checked the payee's access."""
+        self.ensure_one()
+        return self._xlsx_filename(), self._generate_xlsx()
+
+    def _xlsx_filename(self):
+        self.ensure_one()
+        return "%s.xlsx" % (self.name or "statement").replace("/", "-")
+
+    def action_download_xlsx(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/commission_tracking/statement/{self.id}/xlsx",
+            "target": "download",
+        }
+
+    def _xlsx_number_format(self):
+        self.ensure_one()
+        digits = self.currency_id.decimal_places
+        return "#,##0" + ("." + "0" * digits if digits else "")
+
+    def _generate_xlsx(self):
+        """The statement as an Excel workbook (header, lines, totals with formulas).
+
+        Written row by row in xlsxwriter's constant-memory mode; texts follow the language of
+        the environment (the user's language).
+        """
+        self.ensure_one()
+        statement = self.sudo()  # the caller checked access to this statement
+        _ = self.env._
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        title = workbook.add_format({"bold": True, "font_size": 14})
+        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+        money = workbook.add_format({"num_format": self._xlsx_number_format()})
+        money_bold = workbook.add_format({"num_format": self._xlsx_number_format(), "bold": True})
+        number = workbook.add_format({"num_format": "#,##0.####"})
+        date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(_("Statement")[:31])
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, 3, 28)
+        sheet.set_column(4, 6, 16)
+        sheet.set_column(7, 7, 60)
+        states = dict(statement._fields["state"]._description_selection(self.env))
+        line_states = dict(statement.line_ids._fields["state"]._description_selection(self.env))
+        sheet.write(0, 0, _("Commission statement"), title)
+        info = [
+            (_("Payee"), statement.partner_id.name or ""),
+            (_("Salesperson"), statement.user_id.name or ""),
+            (_("Company"), statement.company_id.name),
+            (_("Period"), "%s → %s" % (statement.date_from, statement.date_to)),
+            (_("Status"), states.get(statement.state, "")),
+            (_("Payment date"), statement.payment_date or ""),
+            (_("Currency"), statement.currency_id.name),
+        ]
+        row = 2
+        for label, value in info:
+            sheet.write(row, 0, label, bold)
+            if isinstance(value, datetime.date):
+                sheet.write_datetime(row, 1, fields.Datetime.to_datetime(value), date)
+            else:
+                sheet.write(row, 1, value)
+            row += 1
+        row += 1
+        columns = [
+            _("Date"),
+            _("Source"),
+            _("Plan"),
+            _("Rule"),
+            _("Base"),
+            _("Rate"),
+            _("Amount"),
+            _("Explanation"),
+            _("Status"),
+        ]
+        sheet.write_row(row, 0, columns, header)
+        header_row = row
+        lines = statement.line_ids.filtered(lambda line: line.state != "cancel").sorted("date")
+        for line in lines:
+            row += 1
+            sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line.date), date)
+            sheet.write(row, 1, line.name or "")
+            sheet.write(row, 2, line.plan_id.name or _("Adjustment"))
+            sheet.write(row, 3, line.rule_id.display_name or line.adjustment_reason or "")
+            if line.rule_base in ("revenue", "margin"):
+                sheet.write_number(row, 4, line.base_amount, money)
+            else:
+                sheet.write_number(row, 4, line.base_qty, number)
+            sheet.write_number(row, 5, line.rate, number)
+            sheet.write_number(row, 6, line.amount, money)
+            sheet.write(row, 7, line.explanation or "")
+            sheet.write(row, 8, line_states.get(line.state, ""))
+        row += 1
+        sheet.write(row, 5, _("Total"), bold)
+        first, last = header_row + 2, row  # spreadsheet rows are 1-based
+        total = statement.amount_total
+        if lines:
+            sheet.write_formula(row, 6, f"=SUM(G{first}:G{last})", money_bold, total)
+        else:
+            sheet.write_number(row, 6, 0, money_bold)
+        sheet.freeze_panes(header_row + 1, 0)
+        sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
+        workbook.close()
+        return buffer.getvalue()
