@@ -135,7 +135,7 @@ class AccountMove(models.Model):
         vals_list = [self._commission_prepare_bill_vals(group) for group in groups.values()]
         bills = self.create(vals_list)
         for bill, group in zip(bills, groups.values(), strict=True):
-            group.write({"state": "billed", "bill_id": bill.id})
+            group.sudo().write({"state": "billed", "bill_id": bill.id})
             group._reverse_accrual(bill.invoice_date or fields.Date.context_today(self))
             group.message_post(
                 body=self.env._("Vendor bill %(bill)s created.", bill=bill.display_name)

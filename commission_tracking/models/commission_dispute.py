@@ -99,8 +99,16 @@ class CommissionDispute(models.Model):
             if dispute.line_id.user_id == self.env.user:
                 raise UserError(self.env._("You cannot resolve a dispute on your own commission."))
 
+    def write(self, vals):
+        workflow = {"state", "resolved_by_id", "resolved_date", "adjustment_line_id", "line_id"}
+        if not self.env.su and workflow.intersection(vals):
+            raise UserError(
+                self.env._("A dispute is closed only through its Accept and Reject buttons.")
+            )
+        return super().write(vals)
+
     def _close(self, state, body):
-        self.write(
+        self.sudo().write(
             {
                 "state": state,
                 "resolved_by_id": self.env.user.id,
@@ -150,7 +158,7 @@ class CommissionDispute(models.Model):
                     "amount": difference,
                 }
             )
-            dispute.adjustment_line_id = adjustment
+            dispute.sudo().adjustment_line_id = adjustment
             dispute._close(
                 "accepted",
                 self.env._(

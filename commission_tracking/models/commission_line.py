@@ -27,6 +27,9 @@ LOCKED_FIELDS = {
     "is_adjustment",
     "adjustment_reason",
 }
+# Workflow fields: changed only by the add-on's own actions (which check rights first), never
+# written directly by a user or through RPC.
+WORKFLOW_FIELDS = {"state", "payment_date", "statement_id"}
 
 
 class CommissionLine(models.Model):
@@ -194,7 +197,10 @@ class CommissionLine(models.Model):
     def _compute_display_name(self):
         for line in self:
             line.display_name = (
-                f"{line.name} · {line.rule_id.display_name}" if line.rule_id else line.name or ""
+                # the rule's name only: users who may read a line may not read plans
+                f"{line.name} · {line.sudo().rule_id.display_name}"
+                if line.rule_id
+                else line.name or ""
             )
 
     def _is_frozen(self):
@@ -212,12 +218,21 @@ class CommissionLine(models.Model):
     # Protection
     # ------------------------------------------------------------------
     def write(self, vals):
+        if not self.env.su:
+            self.check_access("write")  # rights first: no hint to who may not write at all
         locked = LOCKED_FIELDS.intersection(vals)
         if locked and any(line._is_frozen() for line in self):
             raise UserError(
                 self.env._(
                     "Commission lines that are approved, paid or under review in a statement "
                     "cannot be changed. A difference is recorded as a correction line instead."
+                )
+            )
+        if not self.env.su and (LOCKED_FIELDS | WORKFLOW_FIELDS).intersection(vals):
+            raise UserError(
+                self.env._(
+                    "Commission lines are computed: they change only through their buttons "
+                    "(approve, dispute, adjustments), not by editing them."
                 )
             )
         return super().write(vals)
@@ -244,7 +259,8 @@ class CommissionLine(models.Model):
                     lines=", ".join(not_pending.mapped("display_name")),
                 )
             )
-        self.write({"state": "approved"})
+        self.check_access("write")
+        self.sudo().write({"state": "approved"})
         return True
 
     def action_reset_to_pending(self):
@@ -256,7 +272,8 @@ class CommissionLine(models.Model):
                     lines=", ".join(not_approved.mapped("display_name")),
                 )
             )
-        self.write({"state": "pending"})
+        self.check_access("write")
+        self.sudo().write({"state": "pending"})
         return True
 
     @api.model

@@ -9,6 +9,17 @@ from odoo.tools.misc import formatLang
 
 # Fields of a statement that no longer change once it left the draft state.
 LOCKED_FIELDS = {"partner_id", "user_id", "company_id", "currency_id", "date_from", "date_to"}
+# Workflow fields: changed only by the statement's actions, which check rights first.
+WORKFLOW_FIELDS = {
+    "state",
+    "approved_by_id",
+    "approval_date",
+    "first_approved_by_id",
+    "first_approval_date",
+    "bill_id",
+    "payment_date",
+    "accrual_move_ids",
+}
 
 
 class CommissionStatement(models.Model):
@@ -130,10 +141,16 @@ class CommissionStatement(models.Model):
                 statement.date_to or "",
             )
 
-    @api.depends("user_id")
+    @api.depends("user_id", "company_id")
     def _compute_team_id(self):
         for statement in self:
-            statement.team_id = statement.user_id.sudo().sale_team_id
+            user = statement.user_id.sudo()
+            teams = (user.sale_team_id | user.crm_team_ids).filtered(
+                lambda team, company=statement.company_id: (
+                    team.company_id in (company, False) or not team.company_id
+                )
+            )
+            statement.team_id = teams[:1]
 
     @api.depends("line_ids.amount", "line_ids.state")
     def _compute_amount_total(self):
@@ -228,6 +245,15 @@ class CommissionStatement(models.Model):
                 )
 
     def write(self, vals):
+        if not self.env.su:
+            self.check_access("write")  # rights first: no hint to who may not write at all
+        if not self.env.su and WORKFLOW_FIELDS.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "The status of a commission statement changes only through its buttons "
+                    "(submit, approve, reject, create vendor bill)."
+                )
+            )
         locked = LOCKED_FIELDS.intersection(vals)
         if locked and any(statement.state != "draft" for statement in self):
             raise UserError(
@@ -284,7 +310,8 @@ class CommissionStatement(models.Model):
             domain.append(("plan_id", "in", plans.ids))
         if users:
             domain.append(("user_id", "in", users.ids))
-        lines = self.env["commission.line"].sudo().search(domain, order="date, id")
+        # as the caller: a manager only gathers the lines they may read (their teams)
+        lines = self.env["commission.line"].search(domain, order="date, id")
         if not include_open:
             lines = lines.filtered(
                 lambda line: line.plan_id._get_period_bounds(line.period_start)[1] <= date_to
@@ -323,7 +350,7 @@ class CommissionStatement(models.Model):
         touched = self.browse()
         for key, group in groups.items():
             statement = by_key[key]
-            group.write({"statement_id": statement.id})
+            group.sudo().write({"statement_id": statement.id})
             touched |= statement
         return touched.with_env(self.env)
 
@@ -466,12 +493,15 @@ class CommissionStatement(models.Model):
         )
         (self - first_level)._check_accrual_setup()
         final = self - first_level
+        self.check_access("write")
         if first_level:
-            first_level.write({"first_approved_by_id": user.id, "first_approval_date": now})
+            first_level.sudo().write({"first_approved_by_id": user.id, "first_approval_date": now})
             first_level.activity_feedback(["commission_tracking.mail_activity_commission_approval"])
             first_level._schedule_approval_activities()
         if final:
-            final.write({"state": "approved", "approved_by_id": user.id, "approval_date": now})
+            final.sudo().write(
+                {"state": "approved", "approved_by_id": user.id, "approval_date": now}
+            )
             final.line_ids.filtered(lambda line: line.state == "pending").sudo().write(
                 {"state": "approved"}
             )
@@ -497,7 +527,10 @@ class CommissionStatement(models.Model):
         if not reason:
             raise UserError(self.env._("Give a reason to reject a commission statement."))
         self._check_state(("to_approve",), self.env._("Rejecting"))
-        self.write({"state": "draft", "first_approved_by_id": False, "first_approval_date": False})
+        self.check_access("write")
+        self.sudo().write(
+            {"state": "draft", "first_approved_by_id": False, "first_approval_date": False}
+        )
         self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
         for statement in self:
             statement.message_post(
@@ -520,19 +553,23 @@ class CommissionStatement(models.Model):
 
     def action_reset_to_draft(self):
         self._check_state(("to_approve", "cancel"), self.env._("Resetting to draft"))
-        self.write({"state": "draft", "first_approved_by_id": False, "first_approval_date": False})
+        self.check_access("write")
+        self.sudo().write(
+            {"state": "draft", "first_approved_by_id": False, "first_approval_date": False}
+        )
         self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
         return True
 
     def action_cancel(self):
         self._check_state(("draft", "to_approve"), self.env._("Cancelling"))
+        self.check_access("write")
         self.activity_unlink(["commission_tracking.mail_activity_commission_approval"])
         # the pending lines go back to the pool of lines waiting for a statement
         self.line_ids.filtered(lambda line: not line.is_adjustment).sudo().write(
             {"statement_id": False}
         )
         self.line_ids.sudo().write({"state": "cancel"})
-        self.write({"state": "cancel"})
+        self.sudo().write({"state": "cancel"})
         return True
 
     def action_add_adjustment(self):
@@ -567,7 +604,7 @@ class CommissionStatement(models.Model):
         return self.env["commission.line"]._action_open_lines([("statement_id", "=", self.id)])
 
     def _mark_paid(self, payment_date):
-        to_pay = self.filtered(lambda statement: statement.state != "paid")
+        to_pay = self.filtered(lambda statement: statement.state != "paid").sudo()
         if not to_pay:
             return
         to_pay.write({"state": "paid", "payment_date": payment_date})
@@ -579,7 +616,7 @@ class CommissionStatement(models.Model):
         )
 
     def _mark_unpaid(self):
-        paid = self.filtered(lambda statement: statement.state == "paid")
+        paid = self.filtered(lambda statement: statement.state == "paid").sudo()
         if not paid:
             return
         paid.write({"state": "billed", "payment_date": False})
@@ -590,7 +627,7 @@ class CommissionStatement(models.Model):
     def _release_bill(self):
         """The bill was cancelled, deleted or reversed: the statements can be billed again."""
         self._mark_unpaid()
-        billed = self.filtered(lambda statement: statement.state == "billed")
+        billed = self.filtered(lambda statement: statement.state == "billed").sudo()
         billed.write({"state": "approved", "bill_id": False})
         billed._post_accrual()
 
