@@ -132,7 +132,7 @@ class TestHistoryAndBadInput(StatementCommon):
         wizard = Form(
             self.env["commission.plan.archive"]
             .with_user(self.admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         self.assertEqual(wizard.pending_count, 1)
         wizard.pending_policy = "cancel"
@@ -144,7 +144,7 @@ class TestHistoryAndBadInput(StatementCommon):
         self._win(self._create_lead(revenue=100_000_000), MARCH)
         line = self.Line.search([("plan_id", "=", self.plan.id), ("state", "=", "pending")])
         action = self.plan.action_archive()
-        self.env["commission.plan.archive"].with_context(action["context"]).create(
+        self.env["commission.plan.archive"].with_context(**action["context"]).create(
             {"pending_policy": "keep"}
         ).action_archive()
         self.assertFalse(self.plan.active)

@@ -42,7 +42,6 @@ class CommissionStatement(models.Model):
         """
         self.ensure_one()
         statement = self.sudo()  # the caller checked access to this statement
-        _ = self.env._
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
         bold = workbook.add_format({"bold": True})
@@ -52,22 +51,22 @@ class CommissionStatement(models.Model):
         money_bold = workbook.add_format({"num_format": self._xlsx_number_format(), "bold": True})
         number = workbook.add_format({"num_format": "#,##0.####"})
         date = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        sheet = workbook.add_worksheet(_("Statement")[:31])
+        sheet = workbook.add_worksheet(self.env._("Statement")[:31])
         sheet.set_column(0, 0, 12)
         sheet.set_column(1, 3, 28)
         sheet.set_column(4, 6, 16)
         sheet.set_column(7, 7, 60)
         states = dict(statement._fields["state"]._description_selection(self.env))
         line_states = dict(statement.line_ids._fields["state"]._description_selection(self.env))
-        sheet.write(0, 0, _("Commission statement"), title)
+        sheet.write(0, 0, self.env._("Commission statement"), title)
         info = [
-            (_("Payee"), statement.partner_id.name or ""),
-            (_("Salesperson"), statement.user_id.name or ""),
-            (_("Company"), statement.company_id.name),
-            (_("Period"), "%s → %s" % (statement.date_from, statement.date_to)),
-            (_("Status"), states.get(statement.state, "")),
-            (_("Payment date"), statement.payment_date or ""),
-            (_("Currency"), statement.currency_id.name),
+            (self.env._("Payee"), statement.partner_id.name or ""),
+            (self.env._("Salesperson"), statement.user_id.name or ""),
+            (self.env._("Company"), statement.company_id.name),
+            (self.env._("Period"), "%s → %s" % (statement.date_from, statement.date_to)),
+            (self.env._("Status"), states.get(statement.state, "")),
+            (self.env._("Payment date"), statement.payment_date or ""),
+            (self.env._("Currency"), statement.currency_id.name),
         ]
         row = 2
         for label, value in info:
@@ -79,15 +78,15 @@ class CommissionStatement(models.Model):
             row += 1
         row += 1
         columns = [
-            _("Date"),
-            _("Source"),
-            _("Plan"),
-            _("Rule"),
-            _("Base"),
-            _("Rate"),
-            _("Amount"),
-            _("Explanation"),
-            _("Status"),
+            self.env._("Date"),
+            self.env._("Source"),
+            self.env._("Plan"),
+            self.env._("Rule"),
+            self.env._("Base"),
+            self.env._("Rate"),
+            self.env._("Amount"),
+            self.env._("Explanation"),
+            self.env._("Status"),
         ]
         sheet.write_row(row, 0, columns, header)
         header_row = row
@@ -96,7 +95,7 @@ class CommissionStatement(models.Model):
             row += 1
             sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line.date), date)
             sheet.write(row, 1, line.name or "")
-            sheet.write(row, 2, line.plan_id.name or _("Adjustment"))
+            sheet.write(row, 2, line.plan_id.name or self.env._("Adjustment"))
             sheet.write(row, 3, line.rule_id.display_name or line.adjustment_reason or "")
             if line.rule_base in ("revenue", "margin"):
                 sheet.write_number(row, 4, line.base_amount, money)
@@ -107,7 +106,7 @@ class CommissionStatement(models.Model):
             sheet.write(row, 7, line.explanation or "")
             sheet.write(row, 8, line_states.get(line.state, ""))
         row += 1
-        sheet.write(row, 5, _("Total"), bold)
+        sheet.write(row, 5, self.env._("Total"), bold)
         first, last = header_row + 2, row  # spreadsheet rows are 1-based
         total = statement.amount_total
         if lines:
