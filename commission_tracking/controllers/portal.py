@@ -1,7 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -140,6 +140,38 @@ class CommissionPortal(CustomerPortal):
                 "statement": statement_sudo,
                 "rows": statement_sudo._get_document_lines_values(),
                 "res_company": statement_sudo.company_id,
+                "dispute_sent": kwargs.get("dispute_sent"),
+                "dispute_error": kwargs.get("dispute_error"),
             }
         )
         return request.render("commission_tracking.portal_my_commission_statement", values)
+
+    @http.route(
+        ["/my/commissions/<int:statement_id>/dispute"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_my_commission_dispute(self, statement_id, line_id=None, message="", **kwargs):
+        """The payee disputes a line of their statement with a message."""
+        try:
+            statement_sudo = self._document_check_access("commission.statement", statement_id)
+        except (AccessError, MissingError) as error:
+            raise NotFound() from error
+        line = statement_sudo.line_ids.filtered(lambda record: str(record.id) == str(line_id))
+        if not line:
+            raise NotFound()
+        url = f"/my/commissions/{statement_id}"
+        message = (message or "").strip()
+        if not message:
+            return request.redirect(f"{url}?dispute_error=1")
+        try:
+            # portal users have no rights on disputes: created as superuser for their own line,
+            # the dispute checks that the line is theirs
+            request.env["commission.dispute"].sudo().create(
+                {"line_id": line.id, "message": message}
+            )
+        except (AccessError, UserError):
+            return request.redirect(f"{url}?dispute_error=1")
+        return request.redirect(f"{url}?dispute_sent=1")

@@ -64,7 +64,17 @@ class CommissionDispute(models.Model):
                 raise UserError(
                     self.env._("Only pending or approved commission lines can be disputed.")
                 )
-            if not is_manager and line.user_id != user and line.partner_id != user.partner_id:
+            own = (
+                line.user_id == user
+                or line.partner_id == user.partner_id
+                # a portal payee follows what is paid to their company (e.g. an agency)
+                or (
+                    user.share
+                    and line.partner_id.commercial_partner_id
+                    == user.partner_id.commercial_partner_id
+                )
+            )
+            if not is_manager and not own:
                 raise AccessError(self.env._("You can only dispute your own commissions."))
             if not (vals.get("message") or "").strip():
                 raise UserError(self.env._("Say what is wrong with the commission line."))

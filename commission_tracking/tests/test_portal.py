@@ -1,6 +1,6 @@
 from markupsafe import escape
 
-from odoo import Command
+from odoo import Command, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -253,3 +253,48 @@ class TestCommissionPortal(HttpCase, StatementCommon):
         visible = Statement.with_user(contact).search([])
         self.assertEqual(visible, agency_statement)
         self.assertNotIn(colleague_statement, visible)
+
+    # ------------------------------------------------------------------
+    # Disputes from the portal
+    # ------------------------------------------------------------------
+    def _post_dispute(self, statement, line, message, login="ct_portal_referrer"):
+        self.authenticate(login, login)
+        return self.url_open(
+            f"/my/commissions/{statement.id}/dispute",
+            data={
+                "line_id": line.id,
+                "message": message,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            allow_redirects=False,
+        )
+
+    def test_payee_disputes_a_line_from_the_portal(self):
+        line = self.statement.line_ids
+        page = self._portal_get(f"/my/commissions/{self.statement.id}")
+        self.assertIn("Dispute this line", page.text)
+        response = self._post_dispute(self.statement, line, "Thiếu đơn hàng thứ hai")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("dispute_sent=1", response.headers["Location"])
+        self.assertRecordValues(
+            line.dispute_ids, [{"state": "open", "message": "Thiếu đơn hàng thứ hai"}]
+        )
+        self.assertTrue(line.has_open_dispute)
+        self.assertEqual(line.dispute_ids.activity_ids.user_id, self.manager)
+        page = self._portal_get(f"/my/commissions/{self.statement.id}?dispute_sent=1")
+        self.assertIn("Disputed", page.text)
+
+    def test_portal_dispute_refused_for_others_and_blank(self):
+        other_line = self.other_statement.line_ids
+        response = self._post_dispute(self.other_statement, other_line, "Không phải của tôi")
+        self.assertEqual(response.status_code, 404)
+        # a line of another statement smuggled into mine
+        response = self._post_dispute(self.statement, other_line, "Không phải của tôi")
+        self.assertEqual(response.status_code, 404)
+        response = self._post_dispute(self.statement, self.statement.line_ids, "   ")
+        self.assertIn("dispute_error=1", response.headers["Location"])
+        self.assertFalse(
+            self.env["commission.dispute"].search(
+                [("line_id", "in", (other_line | self.statement.line_ids).ids)]
+            )
+        )
