@@ -2,7 +2,8 @@ import io
 
 import openpyxl
 
-from odoo.tests import HttpCase, tagged
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.commission_tracking.tests.test_statement import StatementCommon
 
@@ -61,3 +62,29 @@ class TestStatementXlsxRoute(HttpCase, StatementCommon):
             response = self.url_open(f"/commission_tracking/statement/{statement_id}/xlsx")
             self.assertEqual(response.status_code, 404)
             self.assertNotIn("Bình", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalXlsx(HttpCase, StatementCommon):
+    """With the reporting add-on, portal payees download their statement as XLSX."""
+
+    def test_portal_payee_downloads_xlsx(self):
+        portal_user = new_test_user(
+            self.env,
+            login="ct_portal_xlsx",
+            name="Đại lý XLSX",
+            groups="base.group_portal",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.salesperson.commission_payee_id = portal_user.partner_id
+        statement = self._statement()
+        statement.action_submit()
+        statement.with_user(self.manager).action_approve()
+        self.authenticate("ct_portal_xlsx", "ct_portal_xlsx")
+        page = self.url_open(f"/my/commissions/{statement.id}")
+        self.assertIn("Download XLSX", page.text)
+        response = self.url_open(f"/my/commissions/{statement.id}?report_type=xlsx")
+        self.assertEqual(response.status_code, 200)
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content), data_only=True).active
+        self.assertEqual(sheet["B3"].value, "Đại lý XLSX")
