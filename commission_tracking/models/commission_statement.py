@@ -379,14 +379,7 @@ class CommissionStatement(models.Model):
                 )
             )
 
-    def action_submit(self):
-        """Salespeople submit their own statements, managers those they can see."""
-        self.check_access("read")
-        if not self.env.user.has_group("commission_tracking.group_commission_manager"):
-            others = self.filtered(lambda statement: statement.user_id != self.env.user)
-            if others:
-                raise AccessError(self.env._("You can only submit your own commission statements."))
-        self._check_state(("draft",), self.env._("Submitting for approval"))
+    def _check_not_empty(self):
         empty = self.filtered(lambda statement: not statement.line_ids)
         if empty:
             raise UserError(
@@ -395,6 +388,16 @@ class CommissionStatement(models.Model):
                     statement=empty[0].display_name,
                 )
             )
+
+    def action_submit(self):
+        """Salespeople submit their own statements, managers those they can see."""
+        self.check_access("read")
+        if not self.env.user.has_group("commission_tracking.group_commission_manager"):
+            others = self.filtered(lambda statement: statement.user_id != self.env.user)
+            if others:
+                raise AccessError(self.env._("You can only submit your own commission statements."))
+        self._check_state(("draft",), self.env._("Submitting for approval"))
+        self._check_not_empty()
         # the rights were checked above: a salesperson has no write access on statements
         statements = self.sudo()
         statements.write({"state": "to_approve"})
@@ -461,14 +464,7 @@ class CommissionStatement(models.Model):
 
     def action_approve(self):
         self._check_state(("to_approve",), self.env._("Approving"))
-        empty = self.filtered(lambda statement: not statement.line_ids)
-        if empty:
-            raise UserError(
-                self.env._(
-                    "Statement %(statement)s has no commission line to approve.",
-                    statement=empty[0].display_name,
-                )
-            )
+        self._check_not_empty()
         disputed = self.filtered(lambda s: any(s.line_ids.mapped("has_open_dispute")))
         if disputed and not self.env.context.get("commission_override_disputes"):
             raise UserError(
