@@ -42,4 +42,5 @@
         "report/commission_statement_report.xml",
         "views/portal_templates.xml",
     ],
+    "demo": ["demo/commission_demo.xml"],
 }

@@ -14,3 +14,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_users
 from . import commission_statement_portal
+from . import commission_demo

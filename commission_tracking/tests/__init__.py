@@ -8,3 +8,4 @@ from . import test_won_commission
 from . import test_statement_export
 from . import test_portal
 from . import test_access
+from . import test_demo
