@@ -11,6 +11,7 @@ Works on the demo database (``make run-demo``): the logins below are the demo us
 import argparse
 import base64
 import json
+import logging
 import pathlib
 import subprocess
 import tempfile
@@ -20,6 +21,7 @@ import requests
 import websocket
 
 HERE = pathlib.Path(__file__).resolve().parent
+_logger = logging.getLogger("screenshots")
 
 
 class Browser:
@@ -84,7 +86,7 @@ class Browser:
         time.sleep(wait)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
-        print("saved", path.relative_to(HERE.parent))
+        _logger.info("saved %s", path.relative_to(HERE.parent))
 
     def close(self):
         self.socket.close()
@@ -155,6 +157,7 @@ def main():
     parser.add_argument("--accountant", default="admin:admin")
     parser.add_argument("--wait", type=float, default=6.0, help="seconds per page")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     suffix = "" if args.lang == "en_US" else "." + args.lang.split("_")[0]
     out = HERE / "screenshots"
     out.mkdir(exist_ok=True)
@@ -234,7 +237,7 @@ def main():
                 if model:
                     found = odoo.search(model, domain, order="id desc")
                     if not found:
-                        print("skipped", name, "(no record)")
+                        _logger.warning("skipped %s: no record to show", name)
                         continue
                     record_id = found[0]
                 url = args.url.rstrip("/") + path.format(id=record_id)
