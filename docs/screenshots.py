@@ -182,7 +182,7 @@ def main():
                 (
                     "03_commission_line",
                     "commission.line",
-                    [("rule_id.tier_mode", "!=", "flat")],
+                    [("rule_id", "!=", False), ("state", "!=", "cancel")],
                     "/odoo/action-commission_tracking.commission_line_action_mine/{id}",
                 ),
                 (
