@@ -18,6 +18,19 @@ from .. import engine
 
 _logger = logging.getLogger(__name__)
 
+ORDER_LINE_FIELDS = [
+    "display_type",
+    "is_downpayment",
+    "product_id",
+    "product_uom_id",
+    "product_uom_qty",
+    "price_subtotal",
+    "margin",
+]
+TEMPLATE_FIELDS = {"subject", "body_html", "partner_to"}
+# Per-transaction store of notification values rendered in batch by ``_notify``.
+PRERENDER_KEY = "commission_tracking.prerendered_templates"
+
 
 def _dec(value):
     return Decimal(str(value or 0))
@@ -170,10 +183,17 @@ class CommissionCompute(models.AbstractModel):
         first = min(start for start, _end in bounds.values())
         last = max(end for _start, end in bounds.values())
         candidates = self._search_won_leads(users, first, last)
+        # the order lines the deals are built from, for all orders at once (not 2 queries each)
+        candidates.order_ids.order_line.fetch(ORDER_LINE_FIELDS)
+        # Only the groups of the lead's salesperson can hold it: index them by salesperson
+        # instead of testing every (lead, group) pair.
+        bounds_by_user = defaultdict(list)
+        for key, (start, end) in bounds.items():
+            bounds_by_user[key[1].id].append((key, start, end))
         leads_by_group = defaultdict(lambda: Lead)
         for lead in candidates:
             day = lead._commission_date()
-            for key, (start, end) in bounds.items():
+            for key, start, end in bounds_by_user.get(lead.user_id.id, ()):
                 plan, user, _start = key
                 if (
                     lead.user_id == user
@@ -206,7 +226,8 @@ class CommissionCompute(models.AbstractModel):
         skipped_by_lead = defaultdict(list)
         for key in sorted(bounds, key=lambda k: (k[0].id, k[1].id, k[2])):
             plan, user, start = key
-            group_leads = leads_by_group[key]
+            # read the orders, order lines... of all the groups' leads at once, not per group
+            group_leads = leads_by_group[key].with_prefetch(candidates._prefetch_ids)
             deals = [lead._commission_prepare_deal(plan) for lead in group_leads]
             result = engine.compute_period(
                 plan._commission_engine_rules(),
@@ -216,7 +237,7 @@ class CommissionCompute(models.AbstractModel):
             )
             for skipped in result.skipped:
                 skipped_by_lead[Lead.browse(skipped.deal_key)].append((plan, skipped))
-            lines = existing_by_group[key]
+            lines = existing_by_group[key].with_prefetch(existing._prefetch_ids)
             reconciliation = engine.reconcile(
                 result.lines,
                 [
@@ -329,12 +350,13 @@ class CommissionCompute(models.AbstractModel):
         if not template:
             return
         author = self.env.ref("base.partner_root")
+        prerendered = self.env.cr.cache.get(PRERENDER_KEY, {})
         for record in records:
             try:
                 with self.env.cr.savepoint():
-                    values = template._generate_template(
-                        record.ids, {"subject", "body_html", "partner_to"}
-                    )[record.id]
+                    values = prerendered.get((template.id, record._name, record.id))
+                    if values is None:
+                        values = template._generate_template(record.ids, TEMPLATE_FIELDS)[record.id]
                     record.with_context(mail_notify_author_mention=True).message_post(
                         body=values["body_html"],
                         subject=values["subject"],
@@ -355,10 +377,38 @@ class CommissionCompute(models.AbstractModel):
     # Notification of the salesperson
     # ------------------------------------------------------------------
     @api.model
+    def _prerender_template(self, records, xmlid):
+        """Render ``xmlid`` on all ``records`` at once (one template compilation, batched reads)
+        for ``_send_template``, which posts each record's message with these values.
+
+        Best effort: if the batch cannot be rendered, nothing is stored and ``_send_template``
+        renders (and reports) record by record, as without this step.
+        """
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template or not records:
+            return
+        try:
+            with self.env.cr.savepoint():
+                values = template._generate_template(records.ids, TEMPLATE_FIELDS)
+        except (UserError, ValueError):
+            return
+        prerendered = self.env.cr.cache.setdefault(PRERENDER_KEY, {})
+        for record in records:
+            prerendered[(template.id, record._name, record.id)] = values[record.id]
+
+    @api.model
     def _notify(self, changed_leads, skipped_by_lead, touched_leads):
-        for lead in touched_leads | self.env["crm.lead"].union(*changed_leads):
-            lines = changed_leads.get(lead, self.env["commission.line"])
-            skipped = skipped_by_lead.get(lead, [])
-            if not lines and not skipped:
-                continue
-            lead._commission_post_summary(lines, skipped)
+        leads = touched_leads | self.env["crm.lead"].union(*changed_leads)
+        self.with_env(leads.env)._prerender_template(
+            leads.filtered(lambda lead: changed_leads.get(lead)),
+            "commission_tracking.mail_template_commission_computed",
+        )
+        try:
+            for lead in leads:
+                lines = changed_leads.get(lead, self.env["commission.line"])
+                skipped = skipped_by_lead.get(lead, [])
+                if not lines and not skipped:
+                    continue
+                lead._commission_post_summary(lines, skipped)
+        finally:
+            self.env.cr.cache.pop(PRERENDER_KEY, None)

@@ -56,9 +56,7 @@ class CommissionLine(models.Model):
         check_company=True,
     )
     rule_base = fields.Selection(related="rule_id.base", string="Base type")
-    user_id = fields.Many2one(
-        "res.users", string="Salesperson", readonly=True, index=True, tracking=True
-    )
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True)
     partner_id = fields.Many2one(
         "res.partner",
         string="Payee",

@@ -9,3 +9,4 @@ from . import test_statement_export
 from . import test_portal
 from . import test_access
 from . import test_demo
+from . import test_query_count

@@ -1,0 +1,771 @@
+#!/usr/bin/env python3
+# pylint: disable=print-used
+# (a command-line benchmark: printing is its job)
+"""Benchmark of the commission computation, statements and XLSX export.
+
+Creates a fresh database (a copy of ``--template``, or an empty one), installs
+``commission_tracking`` and ``commission_tracking_report`` when the copy does not have them,
+builds a synthetic company with batch creates, measures, prints a table and drops the
+database (unless ``--keep``).
+
+Measured (numbers refer to the performance issue's items):
+
+1. computing the commissions of N won opportunities, for each N of ``--opportunities``:
+   (a) winning them in one ``action_set_won()`` with the shipped automation active,
+   (b) winning them with the automation archived, then ``leads._commission_compute()``;
+   time, lines per second and SQL queries per opportunity;
+3. ``_gather_lines`` + ``_generate_statements`` for ``--payees`` payees;
+5. ``_generate_xlsx`` of one statement with ``--xlsx-lines`` lines (in a child process, so
+   that its peak RSS is its own);
+6. winning one opportunity at a time (``--single-wins`` of them), automation active vs
+   archived;
+7. baseline: as many commission rows written by one ``INSERT ... SELECT``.
+
+Examples::
+
+    python3 bench/bench_commissions.py --template ct_base            # small, a few minutes
+    python3 bench/bench_commissions.py --template ct_base --opportunities 1000 10000
+
+Connection: the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD (default localhost, 5432,
+odoo, odoo), as for the tests.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
+
+import odoo_env  # noqa: E402  pylint: disable=wrong-import-position
+
+MODULES = ("commission_tracking", "commission_tracking_report")
+TIERS = ((0, 3), (100_000, 5), (500_000, 7))
+
+
+# ----------------------------------------------------------------------
+# Database
+# ----------------------------------------------------------------------
+def _pg_env():
+    env = dict(os.environ)
+    env.update(odoo_env.db_settings())
+    env.pop("PGDATABASE", None)  # Odoo 19 reads it as its -d option
+    return env
+
+
+def create_database(dbname, template):
+    os.environ.update(odoo_env.db_settings())
+    os.environ.pop("PGDATABASE", None)
+    conn = odoo_env._connect()  # pylint: disable=protected-access
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        if template:
+            cur.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
+        else:
+            cur.execute(f"CREATE DATABASE \"{dbname}\" ENCODING 'UTF8' TEMPLATE template0")
+    conn.close()
+    installed = set()
+    conn = odoo_env._connect(dbname)  # pylint: disable=protected-access
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('ir_module_module') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute(
+                "SELECT name FROM ir_module_module WHERE state = 'installed' AND name = ANY(%s)",
+                [list(MODULES)],
+            )
+            installed = {row[0] for row in cur.fetchall()}
+    conn.close()
+    missing = [name for name in MODULES if name not in installed]
+    if missing:
+        print(f"Installing {', '.join(missing)} into {dbname} (takes a few minutes)...")
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "-d",
+                dbname,
+                f"--addons-path={odoo_env.addons_path(with_tests=False)}",
+                "-i",
+                ",".join(missing),
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+            env=_pg_env(),
+        )
+        print(f"  installed in {time.perf_counter() - start:.0f} s")
+
+
+def load_registry(dbname):
+    import odoo.modules.registry  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    settings = odoo_env.db_settings()
+    config.parse_config(
+        [
+            f"--addons-path={odoo_env.addons_path(with_tests=False)}",
+            f"--db_host={settings['PGHOST']}",
+            f"--db_port={settings['PGPORT']}",
+            f"--db_user={settings['PGUSER']}",
+            f"--db_password={settings['PGPASSWORD']}",
+            "--log-level=warn",
+        ],
+        setup_logging=True,
+    )
+    return odoo.modules.registry.Registry(dbname)
+
+
+def drop_database(dbname):
+    import odoo.sql_db  # noqa: PLC0415
+
+    odoo.sql_db.close_db(dbname)
+    conn = odoo_env._connect()  # pylint: disable=protected-access
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [dbname],
+        )
+        cur.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+    conn.close()
+
+
+# ----------------------------------------------------------------------
+# Measuring
+# ----------------------------------------------------------------------
+class Probe:
+    """Wall time and SQL queries of a block (the ORM is flushed at the end)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.seconds = 0.0
+        self.queries = 0
+
+    @contextmanager
+    def measure(self):
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count
+        start = time.perf_counter()
+        yield self
+        self.env.flush_all()
+        self.seconds = time.perf_counter() - start
+        self.queries = self.env.cr.sql_log_count - queries
+
+
+def set_automation(env, active):
+    automation = env.ref("commission_tracking.automation_compute_commissions_on_won")
+    automation.active = active
+    env.cr.commit()
+    # the automation patches the models: keep the registry in line with the database
+    env["base.automation"]._unregister_hook()
+    env["base.automation"]._register_hook()
+
+
+def rollback(env):
+    env.cr.rollback()
+    env.invalidate_all()
+    env["base.automation"]._unregister_hook()
+    env["base.automation"]._register_hook()
+
+
+def line_count(env):
+    env.cr.execute("SELECT count(*) FROM commission_line")
+    return env.cr.fetchone()[0]
+
+
+# ----------------------------------------------------------------------
+# Synthetic company
+# ----------------------------------------------------------------------
+def create_users(env, count, prefix):
+    from odoo import Command  # noqa: PLC0415
+
+    company = env.company
+    group = env.ref("sales_team.group_sale_salesman")
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True, tracking_disable=True)
+        .create(
+            [
+                {
+                    "name": f"{prefix} {index:05d}",
+                    "login": f"{prefix.lower()}{index:05d}@bench.example.com",
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "group_ids": [Command.link(group.id)],
+                    "tz": "Asia/Ho_Chi_Minh",
+                }
+                for index in range(count)
+            ]
+        )
+    )
+
+
+def build_company(env, args):
+    from odoo import Command  # noqa: PLC0415
+
+    company = env.company
+    salespeople = create_users(env, args.salespeople, "Sales")
+    manager = create_users(env, 1, "Manager")
+    team = env["crm.team"].create(
+        {
+            "name": "Bench team",
+            "company_id": company.id,
+            "user_id": manager.id,
+            "member_ids": [Command.set(salespeople.ids)],
+        }
+    )
+    categ = env["product.category"].create({"name": "Bench products"})
+    products = env["product.product"].create(
+        [
+            {
+                "name": f"Bench product {index}",
+                "type": "service",
+                "list_price": 1_000 * (index + 1),
+                "standard_price": 600 * (index + 1),
+                "categ_id": categ.id,
+                "taxes_id": [Command.clear()],
+            }
+            for index in range(3)
+        ]
+    )
+    customers = env["res.partner"].create(
+        [{"name": f"Bench customer {index}", "company_id": company.id} for index in range(20)]
+    )
+    plans = env["commission.plan"].create(
+        [
+            {
+                "name": "Marginal revenue",
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "user_ids": [Command.set(salespeople.ids)],
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "base": "revenue",
+                            "tier_mode": "marginal",
+                            "tier_ids": [
+                                Command.create({"threshold": t, "rate": r, "sequence": i})
+                                for i, (t, r) in enumerate(TIERS)
+                            ],
+                        }
+                    )
+                ],
+            },
+            {
+                "name": "Hybrid revenue + per deal",
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "user_ids": [Command.set(salespeople.ids)],
+                "rule_ids": [
+                    Command.create({"base": "revenue", "rate": 2}),
+                    Command.create({"base": "deal", "rate": 50}),
+                ],
+            },
+        ]
+    )
+    return {
+        "company": company,
+        "salespeople": salespeople,
+        "team": team,
+        "products": products,
+        "customers": customers,
+        "plans": plans,
+    }
+
+
+def create_opportunities(env, data, count, order_ratio, seed):
+    from odoo import Command  # noqa: PLC0415
+
+    rnd = random.Random(seed)
+    salespeople, customers = data["salespeople"], data["customers"]
+    leads = (
+        env["crm.lead"]
+        .with_context(mail_create_nolog=True, tracking_disable=True)
+        .create(
+            [
+                {
+                    "name": f"Bench deal {seed}-{index:06d}",
+                    "type": "opportunity",
+                    "user_id": salespeople[index % len(salespeople)].id,
+                    "team_id": data["team"].id,
+                    "partner_id": customers[index % len(customers)].id,
+                    "company_id": data["company"].id,
+                    "expected_revenue": rnd.randrange(1_000, 50_000),
+                }
+                for index in range(count)
+            ]
+        )
+    )
+    with_order = leads[: int(count * order_ratio)]
+    if with_order:
+        orders = (
+            env["sale.order"]
+            .with_context(mail_create_nolog=True, tracking_disable=True)
+            .create(
+                [
+                    {
+                        "partner_id": lead.partner_id.id,
+                        "opportunity_id": lead.id,
+                        "user_id": lead.user_id.id,
+                        "team_id": lead.team_id.id,
+                        "company_id": lead.company_id.id,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": rnd.randrange(1, 10),
+                                }
+                            )
+                            for product in data["products"][: rnd.randrange(1, 4)]
+                        ],
+                    }
+                    for lead in with_order
+                ]
+            )
+        )
+        orders.with_context(mail_notrack=True).action_confirm()
+    return leads
+
+
+# ----------------------------------------------------------------------
+# Phases
+# ----------------------------------------------------------------------
+def phase_compute(env, data, size, args, keep):
+    """(1) and (7) for ``size`` opportunities."""
+    result = {"size": size}
+    start = time.perf_counter()
+    leads = create_opportunities(env, data, size, args.order_ratio, seed=size)
+    env.cr.commit()
+    result["setup_s"] = time.perf_counter() - start
+    lead_ids = leads.ids
+
+    # (1a) winning in batch, shipped automation active (it runs once per record)
+    if size <= args.automation_max:
+        before = line_count(env)
+        probe = Probe(env)
+        with probe.measure():
+            env["crm.lead"].browse(lead_ids).action_set_won()
+        result["auto_s"], result["auto_q"] = probe.seconds, probe.queries
+        result["auto_lines"] = line_count(env) - before
+        rollback(env)
+
+    # (1b) automation archived: winning in batch, then the batch API
+    set_automation(env, False)
+    leads = env["crm.lead"].browse(lead_ids)
+    before = line_count(env)
+    probe = Probe(env)
+    with probe.measure():
+        leads.action_set_won()
+    result["win_s"], result["win_q"] = probe.seconds, probe.queries
+    probe = Probe(env)
+    with probe.measure():
+        leads._commission_compute()  # pylint: disable=protected-access
+    result["batch_s"], result["batch_q"] = probe.seconds, probe.queries
+    result["batch_lines"] = line_count(env) - before
+
+    # (7) the same number of rows by one INSERT ... SELECT: every (won lead, rule of a plan
+    # covering its salesperson), a flat rate on the expected revenue
+    env.cr.execute("SAVEPOINT bench_baseline")
+    start = time.perf_counter()
+    env.cr.execute(
+        """
+        INSERT INTO commission_line (
+            name, plan_id, rule_id, user_id, partner_id, team_id, company_id, currency_id,
+            lead_id, date, period_start, base_amount, base_qty, rate, amount, state,
+            is_adjustment, has_open_dispute, is_correction, create_uid, write_uid,
+            create_date, write_date)
+        SELECT lead.name, plan.id, rule.id, lead.user_id, usr.partner_id, lead.team_id,
+               plan.company_id, plan.currency_id, lead.id, lead.date_closed::date,
+               date_trunc('month', lead.date_closed)::date, lead.expected_revenue, 0,
+               COALESCE(rule.rate, 0), lead.expected_revenue * COALESCE(rule.rate, 0) / 100,
+               'pending', false, false, false, 1, 1, now(), now()
+          FROM crm_lead lead
+          JOIN res_users usr ON usr.id = lead.user_id
+          JOIN commission_plan_res_users_rel rel ON rel.user_id = lead.user_id
+          JOIN commission_plan plan ON plan.id = rel.plan_id AND plan.active
+          JOIN commission_rule rule ON rule.plan_id = plan.id
+         WHERE lead.id = ANY(%s)
+        """,
+        [lead_ids],
+    )
+    result["sql_s"] = time.perf_counter() - start
+    result["sql_rows"] = env.cr.rowcount
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_baseline")
+    if keep:
+        env.cr.commit()  # the last size's won deals stay: the background of (6)
+    else:
+        rollback(env)
+    set_automation(env, True)
+    return result
+
+
+def phase_single_wins(env, data, args):
+    """(6) winning one opportunity at a time, automation active vs archived."""
+    leads = create_opportunities(env, data, args.single_wins, args.order_ratio, seed=7)
+    env.cr.commit()
+    lead_ids = leads.ids
+    result = {"count": len(lead_ids)}
+    for label, active in (("active", True), ("archived", False)):
+        set_automation(env, active)
+        seconds = queries = 0.0
+        for lead_id in lead_ids:
+            probe = Probe(env)
+            with probe.measure():
+                env["crm.lead"].browse(lead_id).action_set_won()
+            seconds += probe.seconds
+            queries += probe.queries
+        result[f"{label}_s"] = seconds / len(lead_ids)
+        result[f"{label}_q"] = queries / len(lead_ids)
+        rollback(env)
+    set_automation(env, True)
+    return result
+
+
+def last_month(today):
+    first_this = today.replace(day=1)
+    last = first_this - datetime.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def phase_statements(env, data, args):
+    """(3) statements for ``--payees`` payees, ``--lines-per-payee`` lines each."""
+    start = time.perf_counter()
+    extra = max(0, args.payees - len(data["salespeople"]))
+    payees = data["salespeople"][: args.payees] | create_users(env, extra, "Payee")
+    date_from, date_to = last_month(datetime.date.today())
+    plan = data["plans"][0]
+    rule = plan.rule_ids[0]
+    company = data["company"]
+    vals = []
+    for index, user in enumerate(payees):
+        for number in range(args.lines_per_payee):
+            day = date_from + datetime.timedelta(days=(index + number) % 28)
+            vals.append(
+                {
+                    "name": f"Bench line {index}-{number}",
+                    "plan_id": plan.id,
+                    "rule_id": rule.id,
+                    "user_id": user.id,
+                    "partner_id": user.partner_id.id,
+                    "company_id": company.id,
+                    "currency_id": plan.currency_id.id,
+                    "date": day,
+                    "period_start": date_from,
+                    "base_amount": 10_000.0,
+                    "rate": 3.0,
+                    "amount": 300.0,
+                }
+            )
+    env["commission.line"].with_context(mail_create_nolog=True, tracking_disable=True).create(vals)
+    env.cr.commit()
+    result = {"payees": len(payees), "setup_s": time.perf_counter() - start}
+    Statement = env["commission.statement"]
+    probe = Probe(env)
+    with probe.measure():
+        lines = Statement._gather_lines(company, date_to)  # pylint: disable=protected-access
+    result["gather_s"], result["gather_q"], result["lines"] = (
+        probe.seconds,
+        probe.queries,
+        len(lines),
+    )
+    probe = Probe(env)
+    with probe.measure():
+        statements = Statement._generate_statements(  # pylint: disable=protected-access
+            company, date_from, date_to, lines
+        )
+    result["generate_s"], result["generate_q"] = probe.seconds, probe.queries
+    result["statements"] = len(statements)
+    env.cr.commit()
+    return result
+
+
+def prepare_xlsx_statement(env, data, count):
+    """One draft statement with ``count`` lines, inserted in SQL."""
+    company = data["company"]
+    plan = data["plans"][0]
+    user = data["salespeople"][0]
+    date_from, date_to = last_month(datetime.date.today())
+    statement = env["commission.statement"].create(
+        {
+            "partner_id": user.partner_id.id,
+            "user_id": user.id,
+            "company_id": company.id,
+            "currency_id": plan.currency_id.id,
+            "date_from": date_from - datetime.timedelta(days=366),
+            "date_to": date_to - datetime.timedelta(days=366),
+        }
+    )
+    env.flush_all()
+    # the explanation of a real line of the marginal plan (computed by phase 1)
+    env.cr.execute(
+        "SELECT explanation_data FROM commission_line WHERE plan_id = %s"
+        " AND explanation_data IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [plan.id],
+    )
+    row = env.cr.fetchone()
+    explanation = row[0] if row else {"steps": []}
+    env.cr.execute(
+        """
+        INSERT INTO commission_line (
+            name, plan_id, rule_id, user_id, partner_id, company_id, currency_id, date,
+            period_start, base_amount, base_qty, rate, amount, state, statement_id,
+            explanation_data, is_adjustment, has_open_dispute, is_correction,
+            create_uid, write_uid, create_date, write_date)
+        SELECT 'Bench XLSX deal ' || n, %(plan)s, %(rule)s, %(user)s, %(partner)s,
+               %(company)s, %(currency)s, %(day)s::date + (n %% 28), %(day)s,
+               1000 + n, 0, 3, (1000 + n) * 0.03, 'pending', %(statement)s,
+               %(explanation)s::jsonb, false, false, false, 1, 1, now(), now()
+          FROM generate_series(1, %(count)s) AS n
+        """,
+        {
+            "plan": plan.id,
+            "rule": plan.rule_ids[0].id,
+            "user": user.id,
+            "partner": user.partner_id.id,
+            "company": company.id,
+            "currency": plan.currency_id.id,
+            "day": statement.date_from,
+            "statement": statement.id,
+            "count": count,
+            "explanation": json.dumps(explanation),
+        },
+    )
+    env.invalidate_all()
+    statement._compute_amount_total()  # pylint: disable=protected-access
+    env.cr.commit()
+    return statement.id
+
+
+def _rss_kb():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for row in status:
+            if row.startswith("VmRSS:"):
+                return int(row.split()[1])
+    return 0
+
+
+def xlsx_child(dbname, statement_id):
+    """Run in a child process: its peak RSS is the export's, not the benchmark's."""
+    import odoo.api  # noqa: PLC0415
+
+    registry = load_registry(dbname)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.api.SUPERUSER_ID, {})
+        statement = env["commission.statement"].browse(statement_id)
+        statement.name  # noqa: B018  pylint: disable=pointless-statement
+        rss_before = _rss_kb()
+        start = time.perf_counter()
+        content = statement._generate_xlsx()  # pylint: disable=protected-access
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "bytes": len(content),
+                    "rss_before_mb": rss_before / 1024,
+                    "peak_rss_mb": peak / 1024,
+                }
+            )
+        )
+
+
+def phase_xlsx(env, data, dbname, count):
+    start = time.perf_counter()
+    statement_id = prepare_xlsx_statement(env, data, count)
+    setup = time.perf_counter() - start
+    child = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--xlsx-child", dbname, str(statement_id)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_pg_env(),
+    )
+    if child.returncode:
+        raise RuntimeError(f"XLSX child failed:\n{child.stderr}")
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result.update(lines=count, setup_s=setup)
+    return result
+
+
+# ----------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------
+def _rate(count, seconds):
+    return count / seconds if seconds else float("inf")
+
+
+def print_report(results):
+    rows = []
+    sizes = results["compute"]
+    for res in sizes:
+        n = res["size"]
+        e2e = res["win_s"] + res["batch_s"]
+        auto = "auto_s" in res
+        if auto:
+            rows.append(
+                (f"(1) N={n} win in batch, automation active", f"{res['auto_s']:.2f} s",
+                 f"{_rate(n, res['auto_s']):.0f} opp/s, "
+                 f"{_rate(res['auto_lines'], res['auto_s']):.0f} lines/s, "
+                 f"{res['auto_q'] / n:.1f} q/opp ({res['auto_lines']} lines)")
+            )  # fmt: skip
+        else:
+            rows.append(
+                (f"(1) N={n} win in batch, automation active", "not run", "--automation-max")
+            )
+        rows += [
+            (f"(1) N={n} win in batch, automation archived", f"{res['win_s']:.2f} s",
+             f"{res['win_q'] / n:.1f} q/opp"),
+            (f"(1) N={n} leads._commission_compute()", f"{res['batch_s']:.2f} s",
+             f"{_rate(res['batch_lines'], res['batch_s']):.0f} lines/s, "
+             f"{res['batch_q'] / n:.2f} q/opp ({res['batch_lines']} lines)"),
+            (f"(1) N={n} end to end (win + compute)", f"{e2e:.2f} s",
+             f"{_rate(n, e2e):.0f} opp/s"),
+            (f"(7) N={n} INSERT ... SELECT baseline", f"{res['sql_s']:.3f} s",
+             f"{res['sql_rows']} rows; compute / baseline = "
+             f"{res['batch_s'] / res['sql_s']:.0f}x, end to end / baseline = "
+             f"{e2e / res['sql_s']:.0f}x"
+             + (f", automation / baseline = {res['auto_s'] / res['sql_s']:.0f}x" if auto else "")),
+        ]  # fmt: skip
+    if len(sizes) > 1:
+        small, big = sizes[0], sizes[-1]
+        rows.append(
+            (
+                f"(1) q/opp N={small['size']} vs N={big['size']}",
+                "",
+                f"batch {small['batch_q'] / small['size']:.2f} -> "
+                f"{big['batch_q'] / big['size']:.2f}"
+                + (
+                    f"; automation {small['auto_q'] / small['size']:.1f} -> "
+                    f"{big['auto_q'] / big['size']:.1f}"
+                    if "auto_q" in big
+                    else ""
+                ),
+            )
+        )
+    if "statements" in results:
+        res = results["statements"]
+        total = res["gather_s"] + res["generate_s"]
+        rows += [
+            (f"(3) _gather_lines, {res['payees']} payees", f"{res['gather_s']:.2f} s",
+             f"{res['lines']} lines, {res['gather_q']} queries"),
+            ("(3) _generate_statements", f"{res['generate_s']:.2f} s",
+             f"{res['statements']} statements, {res['generate_q']} queries"),
+            ("(3) statements total", f"{total:.2f} s",
+             f"{_rate(res['lines'], total):.0f} lines/s"),
+        ]  # fmt: skip
+    if "xlsx" in results:
+        res = results["xlsx"]
+        rows.append(
+            (
+                f"(5) _generate_xlsx, {res['lines']} lines",
+                f"{res['seconds']:.2f} s",
+                f"peak RSS {res['peak_rss_mb']:.0f} MB (process, {res['rss_before_mb']:.0f} MB "
+                f"before the export), {res['bytes'] / 1e6:.1f} MB file",
+            )
+        )
+    if "single" in results:
+        res = results["single"]
+        rows.append(
+            (
+                f"(6) win 1 opportunity (avg of {res['count']})",
+                f"{res['active_s'] * 1000:.1f} ms vs {res['archived_s'] * 1000:.1f} ms",
+                f"ratio {res['active_s'] / res['archived_s']:.2f}x; queries "
+                f"{res['active_q']:.0f} vs {res['archived_q']:.0f}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    header = ("Measure", "Time", "Rates and ratios")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    print()
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+
+
+# ----------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--template", help="database to copy (else an empty one)")
+    parser.add_argument("--db", help="name of the benchmark database")
+    parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument("--salespeople", type=int, default=200)
+    parser.add_argument(
+        "--opportunities", type=int, nargs="+", default=[1000], help="one or more N for (1)"
+    )
+    parser.add_argument(
+        "--automation-max",
+        type=int,
+        default=1000,
+        help="measure (1a), the automation path, only for N up to this (it is slow)",
+    )
+    parser.add_argument("--order-ratio", type=float, default=0.1, help="share with an order")
+    parser.add_argument("--payees", type=int, default=1000, help="(3); 0 skips it")
+    parser.add_argument("--lines-per-payee", type=int, default=10, help="(3)")
+    parser.add_argument("--xlsx-lines", type=int, default=100_000, help="(5); 0 skips it")
+    parser.add_argument("--single-wins", type=int, default=50, help="(6); 0 skips it")
+    parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--xlsx-child", nargs=2, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.xlsx_child:
+        xlsx_child(args.xlsx_child[0], int(args.xlsx_child[1]))
+        return
+    import odoo.api  # noqa: PLC0415
+
+    dbname = args.db or f"ct_bench_{datetime.datetime.now():%Y%m%d_%H%M%S}_{os.getpid()}"
+    print(f"Database {dbname}" + (f" (copy of {args.template})" if args.template else ""))
+    create_database(dbname, args.template)
+    results = {"compute": []}
+    try:
+        registry = load_registry(dbname)
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.api.SUPERUSER_ID, {})
+            start = time.perf_counter()
+            data = build_company(env, args)
+            cr.commit()  # pylint: disable=invalid-commit
+            print(f"Company built in {time.perf_counter() - start:.1f} s")
+            sizes = sorted(args.opportunities)
+            for index, size in enumerate(sizes):
+                res = phase_compute(env, data, size, args, keep=index == len(sizes) - 1)
+                results["compute"].append(res)
+                print(f"(1) N={size} done: {json.dumps(res)}")
+            if args.single_wins:
+                results["single"] = phase_single_wins(env, data, args)
+                print(f"(6) done: {json.dumps(results['single'])}")
+            if args.payees:
+                results["statements"] = phase_statements(env, data, args)
+                print(f"(3) done: {json.dumps(results['statements'])}")
+            if args.xlsx_lines:
+                results["xlsx"] = phase_xlsx(env, data, dbname, args.xlsx_lines)
+                print(f"(5) done: {json.dumps(results['xlsx'])}")
+        print_report(results)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as out:
+                json.dump(results, out, indent=2)
+    finally:
+        if args.keep:
+            print(f"Database {dbname} kept.")
+        else:
+            drop_database(dbname)
+            print(f"Database {dbname} dropped.")
+
+
+if __name__ == "__main__":
+    main()
