@@ -161,5 +161,5 @@ class CommissionCommon(TransactionCase):
             lead.date_closed = datetime.datetime.combine(when, datetime.time(5, 0))
         return lead
 
-    def _lines(self, lead, line_states=("pending", "approved", "paid")):
-        return self.Line.search([("lead_id", "=", lead.id), ("state", "in", list(line_states))])
+    def _lines(self, lead, wanted=("pending", "approved", "paid")):
+        return self.Line.search([("lead_id", "=", lead.id), ("state", "in", list(wanted))])
