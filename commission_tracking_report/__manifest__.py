@@ -11,7 +11,14 @@
     "external_dependencies": {"python": ["xlsxwriter"]},
     "depends": ["commission_tracking"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/commission_report_rules.xml",
+        "data/commission_report_cron.xml",
         "views/commission_analysis_views.xml",
         "views/commission_statement_views.xml",
+        "views/commission_analysis_export_views.xml",
+        "views/commission_dashboard_views.xml",
+        "views/commission_report_settings_views.xml",
+        "views/commission_simulator_views.xml",
     ],
 }

@@ -13,7 +13,9 @@ from .core import (
 from .data import (
     BASES,
     RATE_TYPES,
+    SCOPES,
     SKIP_CODES,
+    SOURCES,
     STATES,
     TIER_MODES,
     Deal,
@@ -34,7 +36,9 @@ from .reconcile import reconcile
 __all__ = [
     "BASES",
     "RATE_TYPES",
+    "SCOPES",
     "SKIP_CODES",
+    "SOURCES",
     "STATES",
     "STEP_CODES",
     "TIER_MODES",

@@ -116,9 +116,28 @@ def _summed_base(rule, deal, attribute):
 
 
 def base_with_step(rule, deal):
-    """Base of ``deal`` for ``rule`` with the Step explaining it, or a ``Skipped``."""
+    """Base of ``deal`` for ``rule`` with the Step explaining it, or a ``Skipped``.
+
+    A split deal's base is the beneficiary's share of the whole deal's base.
+    """
     if not isinstance(rule, Rule) or not isinstance(deal, Deal):
         raise TypeError("base_with_step expects a Rule and a Deal")
+    with engine_context():
+        found = _full_base_with_step(rule, deal)
+        if isinstance(found, Skipped):
+            return found
+        base, step = found
+        params = dict(step.params)
+        if deal.source != "order":
+            params["source"] = deal.source
+        if deal.share != ONE:
+            params.update(full_base=fmt(base), share=fmt(deal.share * 100))
+            base = base * deal.share
+            params["base"] = fmt(base)
+        return base, Step(step.code, params)
+
+
+def _full_base_with_step(rule, deal):
     with engine_context():
         if rule.base == "referral":
             return ONE, Step("base_referral", {"base_type": "referral", "base": "1"})
@@ -261,6 +280,14 @@ def cumulative(rule, x):
 # ---------------------------------------------------------------------------------------------
 
 
+def agreed_rate(rule, deal):
+    """The rate agreed for this deal (a partner's rate for a customer or category), which
+    replaces the rate of flat percentage rules; ``None`` when the rule's own rate applies."""
+    if deal.rate is None or rule.rate_type != "percent" or rule.tier_mode != "flat":
+        return None
+    return deal.rate
+
+
 def _rate_params(rule, rate):
     return {"base_type": rule.base, "rate_type": rule.rate_type, "rate": fmt(rate)}
 
@@ -328,6 +355,7 @@ def _rule_lines(rule, entries, rounding):
         unit = unit_rate(rule.rate_type, retro_tier.rate) if retro_tier else ZERO
     lines = {}
     before = ZERO
+    raw_before = ZERO  # flat rules: running total of the unrounded amounts
     for position, deal, base, base_step in entries:
         after = before + base
         steps = [base_step]
@@ -341,11 +369,13 @@ def _rule_lines(rule, entries, rounding):
             )
             rate = _effective_rate(rule, amount, base)
         else:
-            raw = base * unit
-            amount = round_amount(after * unit, rounding) - round_amount(before * unit, rounding)
+            agreed = agreed_rate(rule, deal) is not None
+            raw = base * (unit_rate(rule.rate_type, deal.rate) if agreed else unit)
+            amount = round_amount(raw_before + raw, rounding) - round_amount(raw_before, rounding)
+            raw_before += raw
             if rule.tier_mode == "flat":
-                rate = rule.rate
-                code = "flat"
+                rate = deal.rate if agreed else rule.rate
+                code = "flat_agreed" if agreed else "flat"
             else:
                 rate = retro_tier.rate if retro_tier else ZERO
                 code = "retro_deal"
@@ -425,6 +455,8 @@ def compute_period(rules, deals, *, cap=Decimal(0), rounding=Decimal("0.01")):
         entries = {index: [] for index in range(len(rules))}
         for deal_index, deal in enumerate(ordered):
             for rule_index, rule in enumerate(rules):
+                if rule.scope != deal.scope:
+                    continue
                 found = base_with_step(rule, deal)
                 if isinstance(found, Skipped):
                     skipped.append(found)

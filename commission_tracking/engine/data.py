@@ -17,6 +17,11 @@ TIER_MODES = ("flat", "marginal", "retroactive")
 STATES = ("pending", "approved", "paid")
 SETTLED_STATES = ("approved", "paid")
 SKIP_CODES = ("no_lines_margin", "no_lines_quantity", "filter_without_lines")
+# A rule applies to the deals of its own scope: "own" deals of the beneficiary, or "team" deals
+# of the members of the teams the beneficiary leads (team override).
+SCOPES = ("own", "team")
+# What a deal's lines are: order lines, invoice lines, or invoice lines paid by one payment.
+SOURCES = ("order", "invoice", "payment")
 
 ZERO = Decimal(0)
 
@@ -87,8 +92,11 @@ class Rule:
     product_ids: frozenset = frozenset()
     categ_ids: frozenset = frozenset()
     name: str = ""
+    scope: str = "own"
 
     def __post_init__(self):
+        if self.scope not in SCOPES:
+            raise ValueError(f"Rule.scope must be one of {SCOPES}, got {self.scope!r}")
         if self.base not in BASES:
             raise ValueError(f"Rule.base must be one of {BASES}, got {self.base!r}")
         if self.rate_type not in RATE_TYPES:
@@ -132,16 +140,38 @@ class DealLine:
 
 @dataclass(frozen=True)
 class Deal:
-    """One won opportunity (later: order, invoice, payment, referral)."""
+    """One deal: a won opportunity, a confirmed order, an invoice line, a payment or a referred
+    customer.
+
+    ``share`` is the beneficiary's share of the deal's credit (a split deal: ``0.6``); every base
+    is multiplied by it. ``scope`` is matched with ``Rule.scope``. ``source`` names what the lines
+    are (for the explanation only). ``rate``, when set, is a rate agreed for this deal: it
+    replaces the rate of the flat percentage rules.
+    """
 
     key: Hashable
     date: datetime.date
     lines: tuple[DealLine, ...] = ()
     fallback_revenue: Decimal | None = None
     label: str = ""
+    share: Decimal = Decimal(1)
+    scope: str = "own"
+    source: str = "order"
+    rate: Decimal | None = None
 
     def __post_init__(self):
         _set(self, "lines", tuple(self.lines or ()))
+        if self.rate is not None:
+            _set(self, "rate", to_decimal(self.rate, "Deal.rate"))
+            if self.rate < 0:
+                raise ValueError(f"Deal.rate must be >= 0, got {self.rate}")
+        _set(self, "share", to_decimal(self.share, "Deal.share"))
+        if not 0 < self.share <= 1:
+            raise ValueError(f"Deal.share must be in ]0, 1], got {self.share}")
+        if self.scope not in SCOPES:
+            raise ValueError(f"Deal.scope must be one of {SCOPES}, got {self.scope!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"Deal.source must be one of {SOURCES}, got {self.source!r}")
         if self.fallback_revenue is not None:
             _set(
                 self,

@@ -48,6 +48,10 @@ class _Render:
 def _base_revenue(r, p):
     _ = r._
     values = {"base": r.money(p["base"])}
+    if p.get("source") == "invoice":
+        return _("Base: revenue of the invoice line %(base)s") % values
+    if p.get("source") == "payment":
+        return _("Base: revenue paid by this payment %(base)s") % values
     if p.get("filtered"):
         return _("Base: revenue of matching order lines %(base)s") % values
     return _("Base: revenue of the order lines %(base)s") % values
@@ -63,6 +67,10 @@ def _base_fallback(r, p):
 def _base_margin(r, p):
     _ = r._
     values = {"base": r.money(p["base"])}
+    if p.get("source") == "invoice":
+        return _("Base: margin of the invoice line %(base)s") % values
+    if p.get("source") == "payment":
+        return _("Base: margin paid by this payment %(base)s") % values
     if p.get("filtered"):
         return _("Base: margin of matching order lines %(base)s") % values
     return _("Base: margin of the order lines %(base)s") % values
@@ -71,6 +79,10 @@ def _base_margin(r, p):
 def _base_quantity(r, p):
     _ = r._
     values = {"base": r.number(p["base"])}
+    if p.get("source") == "invoice":
+        return _("Base: quantity of the invoice line %(base)s") % values
+    if p.get("source") == "payment":
+        return _("Base: quantity paid by this payment %(base)s") % values
     if p.get("filtered"):
         return _("Base: quantity of matching order lines %(base)s") % values
     return _("Base: quantity of the order lines %(base)s") % values
@@ -79,11 +91,21 @@ def _base_quantity(r, p):
 def _base_deal(r, p):
     _ = r._
     values = {"base": r.number(p["base"])}
+    if p.get("source") in ("invoice", "payment"):
+        return _("Base: deals %(base)s") % values
     if not p.get("filtered"):
         return _("Base: won deals %(base)s") % values
     if p.get("base") == "0":
         return _("Base: no order line matches the rule's products or categories")
     return _("Base: won deals with a matching order line %(base)s") % values
+
+
+def _share(r, p):
+    _ = r._
+    return _("Credit split: %(share)s %% of the deal's base %(full)s") % {
+        "share": r.number(p["share"]),
+        "full": r.base_value(p, p["full_base"]),
+    }
 
 
 def _base_referral(r, p):
@@ -102,6 +124,15 @@ def _cumulative(r, p):
 def _flat(r, p):
     _ = r._
     return _("%(base)s at %(rate)s: %(amount)s") % {
+        "base": r.base_value(p, p["base"]),
+        "rate": r.rate(p),
+        "amount": r.money(p["amount"]),
+    }
+
+
+def _flat_agreed(r, p):
+    _ = r._
+    return _("%(base)s at the agreed rate %(rate)s: %(amount)s") % {
         "base": r.base_value(p, p["base"]),
         "rate": r.rate(p),
         "amount": r.money(p["amount"]),
@@ -228,6 +259,7 @@ _RENDERERS = {
     "base_referral": _base_referral,
     "cumulative": _cumulative,
     "flat": _flat,
+    "flat_agreed": _flat_agreed,
     "tier_slice": _tier_slice,
     "below_first_tier": _below_first_tier,
     "negative_slice": _negative_slice,
@@ -261,6 +293,8 @@ def explain(steps, _=_identity, money=str, number=str):
             sentences.append(_unknown(render, step.code, step.params))
         else:
             sentences.append(renderer(render, step.params))
+        if step.code.startswith("base_") and "share" in step.params:
+            sentences.append(_share(render, step.params))
     return "\n".join(sentences)
 
 

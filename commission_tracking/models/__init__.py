@@ -3,6 +3,8 @@ from . import commission_rule
 from . import commission_rule_tier
 from . import commission_line
 from . import commission_compute
+from . import commission_split
+from . import commission_partner_rate
 from . import crm_lead
 from . import sale_order
 from . import account_move
@@ -11,7 +13,11 @@ from . import account_partial_reconcile
 from . import commission_statement
 from . import commission_dispute
 from . import res_company
+from . import res_partner
+from . import res_partner_referral
+from . import account_tax
 from . import res_config_settings
 from . import res_users
 from . import commission_statement_portal
+from . import commission_pit_report
 from . import commission_demo

@@ -26,6 +26,20 @@ class AccountMove(models.Model):
         "commission.statement", "bill_id", string="Commission statements", readonly=True
     )
     commission_statement_count = fields.Integer(compute="_compute_commission_statement_count")
+    commission_pit_reason = fields.Char(
+        string="PIT withholding",
+        readonly=True,
+        copy=False,
+        help="Why personal income tax was withheld from this commission payment, or not.",
+    )
+    commission_partner_id = fields.Many2one(
+        "res.partner",
+        string="Sales partner",
+        index="btree_not_null",
+        tracking=True,
+        help="The reseller or agent who brought this sale and earns a partner commission "
+        "(carried from the sales order).",
+    )
 
     @api.depends(
         "commission_line_ids.amount",
@@ -137,9 +151,11 @@ class AccountMove(models.Model):
         for bill, group in zip(bills, groups.values(), strict=True):
             group.sudo().write({"state": "billed", "bill_id": bill.id})
             group._reverse_accrual(bill.invoice_date or fields.Date.context_today(self))
-            group.message_post(
-                body=self.env._("Vendor bill %(bill)s created.", bill=bill.display_name)
-            )
+            body = self.env._("Vendor bill %(bill)s created.", bill=bill.display_name)
+            if bill.commission_pit_reason:
+                body = f"{body} {bill.commission_pit_reason}"
+            for statement in group:
+                statement.message_post(body=body)
         if len(bills) == 1:
             return {
                 "type": "ir.actions.act_window",
@@ -157,12 +173,27 @@ class AccountMove(models.Model):
 
     @api.model
     def _commission_prepare_bill_vals(self, statements):
-        """One vendor bill (or credit note when negative) for statements of one payee."""
+        """One vendor bill (or credit note when negative) for statements of one payee.
+
+        A payment subject to personal income tax gets the company's withholding tax on its
+        lines: the bill shows the gross commission, the tax withheld and the net payable. A
+        credit note reverses it on the part of its amount computed by
+        ``res.partner._commission_pit_assess`` (two lines per statement when only a part).
+        """
         first = statements[0]
         company = first.company_id
+        currency = first.currency_id
         product = company.commission_product_id
         total = sum(statements.mapped("amount_total"))
-        sign = -1 if first.currency_id.compare_amounts(total, 0) < 0 else 1
+        sign = -1 if currency.compare_amounts(total, 0) < 0 else 1
+        invoice_date = fields.Date.context_today(self)
+        pit = first.partner_id._commission_pit_assess(company, currency, total, invoice_date)
+        # share of every line the withholding tax applies to
+        ratio = pit["taxed"] / total if pit["taxed"] and not currency.is_zero(total) else 0.0
+        pit_tax = company._commission_pit_tax() if ratio else self.env["account.tax"]
+        line_vals = {"product_id": product.id, "quantity": 1}
+        if company.commission_expense_account_id:
+            line_vals["account_id"] = company.commission_expense_account_id.id
         lines = []
         for statement in statements:
             # accountants do not read plans' configuration: only their names go on the bill
@@ -173,26 +204,41 @@ class AccountMove(models.Model):
                 start=statement.date_from,
                 end=statement.date_to,
             )
-            lines.append(
-                fields.Command.create(
-                    {
-                        "product_id": product.id,
-                        "name": label,
-                        "quantity": 1,
-                        "price_unit": sign * statement.amount_total,
-                        "tax_ids": [fields.Command.clear()],
-                    }
+            price = sign * statement.amount_total
+            taxed = currency.round(price * ratio)
+            parts = [(label, taxed, pit_tax)] if not currency.is_zero(taxed) else []
+            if not parts or not currency.is_zero(price - taxed):
+                untaxed_label = (
+                    self.env._("%(label)s (no PIT withheld)", label=label) if parts else label
                 )
-            )
+                parts.append((untaxed_label, price - taxed, self.env["account.tax"]))
+            for name, price_unit, taxes in parts:
+                lines.append(
+                    fields.Command.create(
+                        {
+                            **line_vals,
+                            "name": name,
+                            "price_unit": price_unit,
+                            "tax_ids": [fields.Command.set(taxes.ids)],
+                        }
+                    )
+                )
         return {
             "move_type": "in_invoice" if sign > 0 else "in_refund",
             "partner_id": first.partner_id.id,
             "company_id": company.id,
-            "currency_id": first.currency_id.id,
-            "invoice_date": fields.Date.context_today(self),
+            "currency_id": currency.id,
+            "invoice_date": invoice_date,
             "ref": ", ".join(statements.mapped("name")),
             "invoice_line_ids": lines,
+            "commission_pit_reason": pit["reason"] or False,
         }
+
+    def _commission_pit_withheld(self):
+        """PIT withheld on this commission bill, in its currency (negative on credit notes)."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.tax_line_id.commission_pit)
+        return -sum(lines.mapped("amount_currency"))
 
     # ------------------------------------------------------------------
     # Payment status follows the bill
@@ -214,12 +260,42 @@ class AccountMove(models.Model):
     def button_cancel(self):
         result = super().button_cancel()
         self._commission_sync_payment()
+        self._commission_compute_sources()
         return result
 
     def button_draft(self):
         result = super().button_draft()
         self._commission_sync_payment()
+        self._commission_compute_sources()
         return result
+
+    # ------------------------------------------------------------------
+    # Customer invoices as commission sources
+    # ------------------------------------------------------------------
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._commission_compute_sources()
+        return posted
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"invoice_user_id", "commission_partner_id", "team_id"}.intersection(vals):
+            self.filtered(lambda move: move.state == "posted")._commission_compute_sources()
+        return result
+
+    def _commission_compute_sources(self):
+        """Recompute the commissions earned on these customer invoices and their payments."""
+        invoices = self.filtered(lambda move: move.move_type in ("out_invoice", "out_refund"))
+        if not invoices:
+            return self.env["commission.line"]
+        return self.env["commission.compute"]._compute_for_sources(moves=invoices)
+
+    def _commission_payment_partials(self):
+        """The reconciliations of these invoices' receivable lines with payments."""
+        receivables = self.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        return receivables.matched_debit_ids | receivables.matched_credit_ids
 
     @api.ondelete(at_uninstall=False)
     def _unlink_release_commission_statements(self):

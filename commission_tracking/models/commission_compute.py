@@ -1,18 +1,28 @@
 """Bridge between Odoo records and the pure-Python commission engine.
 
-Gathers the inputs of every affected (plan, salesperson, period) in batch, lets the engine compute
-the period, then writes the difference with what already exists: pending lines are updated,
-approved and paid lines are never edited but corrected by new lines, and lines of deals that no
-longer count are cancelled.
+A *source* is what earns a commission: a won opportunity, a confirmed order, a posted customer
+invoice line, a payment of a customer invoice, or a referred customer. Each source becomes a
+*candidate* (the engine's deal, plus who it credits); candidates are assigned to *groups*
+``(plan, beneficiary, period start)`` where the beneficiary is a salesperson (``res.users``) or a
+sales partner / referrer (``res.partner``).
+
+For every affected group the sources are gathered in batch, the engine computes the period, and
+the difference with what already exists is written: pending lines are updated, approved and paid
+lines are never edited but corrected by new lines, and lines of deals that no longer count
+(lost, cancelled, reset to draft, unreconciled, clawed back) are cancelled or corrected.
 """
 
 import datetime
 import logging
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from odoo import api, models
+import pytz
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from .. import engine
 
@@ -30,10 +40,30 @@ ORDER_LINE_FIELDS = [
 TEMPLATE_FIELDS = {"subject", "body_html", "partner_to"}
 # Per-transaction store of notification values rendered in batch by ``_notify``.
 PRERENDER_KEY = "commission_tracking.prerendered_templates"
+CUSTOMER_INVOICE_TYPES = ("out_invoice", "out_refund")
+ONE = Decimal(1)
 
 
 def _dec(value):
     return Decimal(str(value or 0))
+
+
+class Candidate(NamedTuple):
+    """One source that may earn commissions, before plans are applied."""
+
+    key: str  # the engine's deal key, stored on the lines as ``deal_key``
+    family: str  # "won", "order", "invoice", "payment" or "referral"
+    record: Any  # the source record
+    day: datetime.date
+    company: Any
+    credits: tuple  # ((res.users, Decimal share), ...): the salespeople credited
+    partner: Any  # the sales partner (res.partner, maybe empty)
+    referrer: Any  # the referrer of a referred customer (referral candidates only)
+    team: Any
+    customer: Any
+    vals: dict  # source fields of the commission line (lead_id, order_id, move_id...)
+    build: Any  # build(plan) -> (tuple of engine.DealLine, fallback revenue or None, source)
+    trigger: str = ""  # referral candidates: the qualifying event they were found for
 
 
 class CommissionCompute(models.AbstractModel):
@@ -41,7 +71,7 @@ class CommissionCompute(models.AbstractModel):
     _description = "Commission computation"
 
     # ------------------------------------------------------------------
-    # Entry point
+    # Entry points
     # ------------------------------------------------------------------
     @api.model
     def _compute_for_leads(self, leads):
@@ -49,31 +79,85 @@ class CommissionCompute(models.AbstractModel):
 
         Runs as superuser: callers check the user's access to ``leads`` first.
         """
+        return self._compute_for_sources(leads=leads)
+
+    @api.model
+    def _compute_for_sources(self, leads=None, orders=None, moves=None, customers=None):
+        """Recompute every plan period touched by these sources (any state change).
+
+        ``moves`` are customer invoices / credit notes (their lines and payments); ``customers``
+        are referred customers. Runs as superuser: callers check the user's access first.
+        """
         self = self.sudo()
-        leads = leads.sudo().with_context(active_test=False)
-        Line = self.env["commission.line"]
-        groups = set()
-        # Periods where these leads already have commissions (lost, reopened, reassigned...).
-        for plan, user, period_start in Line._read_group(
-            [
-                ("lead_id", "in", leads.ids),
-                ("state", "!=", "cancel"),
-                # an archived plan is frozen: its lines are left as they are
-                ("plan_id.active", "=", True),
-            ],
-            ["plan_id", "user_id", "period_start:day"],
-        ):
-            groups.add((plan, user, period_start))
-        # Periods where won leads count now.
-        won = leads.filtered(lambda lead: lead._commission_is_won())
-        plans = self._get_plans(
-            self.env["res.company"].union(*(lead._commission_company() for lead in won))
+        env = self.env
+        Line = env["commission.line"]
+        leads = (leads or env["crm.lead"]).sudo().with_context(active_test=False)
+        orders = (orders or env["sale.order"]).sudo()
+        moves = (
+            (moves or env["account.move"])
+            .sudo()
+            .filtered(lambda move: move.move_type in CUSTOMER_INVOICE_TYPES)
         )
-        for lead in won:
-            for plan in self._plans_for_lead(plans, lead):
-                groups.add(
-                    (plan, lead.user_id, plan._get_period_bounds(lead._commission_date())[0])
+        customers = (customers or env["res.partner"]).sudo()
+        customers |= (leads.partner_id | orders.partner_id | moves.partner_id).commercial_partner_id
+        customers = customers.with_context(active_test=False)
+
+        groups = set()
+        # Periods where these sources already have commissions.
+        domains = []
+        if leads:
+            domains.append(Domain("lead_id", "in", leads.ids))
+        if orders:
+            domains.append(Domain("order_id", "in", orders.ids))
+        if moves:
+            domains.append(Domain("move_id", "in", moves.ids))
+        if customers:
+            domains.append(
+                Domain("customer_id", "in", customers.ids)
+                & Domain("beneficiary_type", "=", "referrer")
+            )
+        if domains:
+            existing = Line.search(
+                Domain.OR(domains)
+                & Domain(
+                    [
+                        ("state", "!=", "cancel"),
+                        ("is_adjustment", "=", False),
+                        # an archived plan is frozen: its lines are left as they are
+                        ("plan_id.active", "=", True),
+                    ]
                 )
+            )
+            for line in existing:
+                groups.add(line._commission_group_key())
+        # Periods where the sources count now (only for the kinds of plans that exist).
+        companies = env["res.company"].union(
+            leads.company_id, leads.user_id.company_id, orders.company_id, moves.company_id
+        )
+        if customers:
+            # a referred customer may buy in any company
+            companies |= env["res.company"].search([], limit=None)
+        plans = self._get_plans(companies)
+        families = {
+            "referral" if plan.beneficiary_type == "referrer" else plan.trigger for plan in plans
+        }
+        candidates = []
+        if "won" in families:
+            candidates += self._candidates_won(leads)
+        if "order" in families:
+            candidates += self._candidates_order(orders.filtered(lambda o: o.state == "sale"))
+        if "invoice" in families:
+            candidates += self._candidates_invoice(moves.invoice_line_ids)
+        if "payment" in families:
+            candidates += self._candidates_payment(moves._commission_payment_partials())
+        if "referral" in families:
+            triggers = set(
+                plans.filtered(lambda p: p.beneficiary_type == "referrer").mapped("trigger")
+            )
+            for trigger in triggers:
+                candidates += self._candidates_referral(customers, trigger)
+        for key, _candidate, _scope, _share in self._assign(candidates, plans):
+            groups.add(key)
         if not groups:
             return Line
         return self._compute_groups(groups, touched_leads=leads)
@@ -82,168 +166,580 @@ class CommissionCompute(models.AbstractModel):
     def _get_plans(self, companies):
         if not companies:
             return self.env["commission.plan"]
-        return self.env["commission.plan"].search(
-            [
-                ("company_id", "in", companies.ids),
-                ("beneficiary_type", "=", "salesperson"),
-                ("trigger", "=", "won"),
-            ]
-        )
+        return self.env["commission.plan"].search([("company_id", "in", companies.ids)])
 
     @api.model
-    def _plans_for_lead(self, plans, lead, day=None):
-        day = day or lead._commission_date()
-        company = lead._commission_company()
-        return plans.filtered(
-            lambda plan: (
-                plan.company_id == company
-                and lead.user_id in plan.user_ids
-                and plan._covers_date(day)
+    def _cron_clawback_unpaid(self):
+        """Reverse the commissions of invoices still unpaid ``clawback_days`` after their due
+        date (plans with a clawback). Payment restores them (the payment recomputes)."""
+        plans = (
+            self.env["commission.plan"]
+            .sudo()
+            .search([("clawback_days", ">", 0), ("trigger", "=", "invoice")])
+        )
+        today = fields.Date.context_today(self)
+        for plan in plans:
+            moves = (
+                self.env["account.move"]
+                .sudo()
+                .search(
+                    [
+                        ("commission_line_ids.plan_id", "=", plan.id),
+                        ("commission_line_ids.state", "!=", "cancel"),
+                        ("move_type", "=", "out_invoice"),
+                        ("state", "=", "posted"),
+                        ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                        (
+                            "invoice_date_due",
+                            "<",
+                            today - datetime.timedelta(days=plan.clawback_days),
+                        ),
+                    ]
+                )
             )
+            if moves:
+                self._compute_for_sources(moves=moves)
+
+    # ------------------------------------------------------------------
+    # Candidates: one per source
+    # ------------------------------------------------------------------
+    @api.model
+    def _local_day(self, when, user):
+        if not when:
+            return None
+        tz = pytz.timezone(user.tz or self.env.user.tz or "UTC")
+        return pytz.utc.localize(when).astimezone(tz).date()
+
+    @api.model
+    def _credits(self, splits, user):
+        if splits:
+            return tuple((split.user_id, _dec(split.share) / 100) for split in splits)
+        return ((user, ONE),) if user else ()
+
+    @api.model
+    def _candidates_won(self, leads):
+        return [
+            self._won_candidate(lead, lead._commission_date())
+            for lead in leads
+            if lead._commission_is_won()
+        ]
+
+    @api.model
+    def _won_candidate(self, lead, day):
+        orders = lead._commission_orders()
+        return Candidate(
+            key=f"crm.lead,{lead.id}",
+            family="won",
+            record=lead,
+            day=day,
+            company=lead._commission_company(),
+            credits=self._credits(lead.commission_split_ids, lead.user_id),
+            partner=lead.commission_partner_id,
+            referrer=None,
+            team=lead.team_id,
+            customer=lead.partner_id.commercial_partner_id,
+            vals={
+                "name": lead.name,
+                "lead_id": lead.id,
+                "order_id": orders.id if len(orders) == 1 else False,
+            },
+            build=lambda plan: lead._commission_deal_parts(plan, day),
         )
 
     @api.model
-    def _search_won_leads(self, users, first, last):
-        """Won opportunities of ``users`` that may fall between the days ``first`` and ``last``.
+    def _candidates_order(self, orders):
+        result = []
+        for order in orders:
+            confirmed = order.state == "sale" or order.env.context.get(
+                "commission_assume_confirmed"
+            )
+            if not confirmed or not order.date_order:
+                continue
+            result.append(
+                Candidate(
+                    key=f"sale.order,{order.id}",
+                    family="order",
+                    record=order,
+                    day=self._local_day(order.date_order, order.user_id),
+                    company=order.company_id,
+                    credits=self._credits(order.commission_split_ids, order.user_id),
+                    partner=order.commission_partner_id,
+                    referrer=None,
+                    team=order.team_id,
+                    customer=order.partner_id.commercial_partner_id,
+                    vals={
+                        "name": order.name,
+                        "order_id": order.id,
+                        "lead_id": order.opportunity_id.id,
+                    },
+                    build=lambda plan, order=order: (
+                        tuple(order._commission_deal_lines(plan, order._commission_date())),
+                        None,
+                        "order",
+                    ),
+                )
+            )
+        return result
+
+    @api.model
+    def _invoice_credits(self, move):
+        orders = move.invoice_line_ids.sale_line_ids.order_id
+        splits = orders.commission_split_ids if len(orders) == 1 else orders.browse()
+        return self._credits(splits, move.invoice_user_id)
+
+    @api.model
+    def _invoice_counts(self, move):
+        """A posted customer invoice counts, unless clawed back as unpaid (per plan, later)."""
+        return move.state == "posted" and move.move_type in CUSTOMER_INVOICE_TYPES
+
+    @api.model
+    def _candidates_invoice(self, move_lines):
+        result = []
+        for aml in move_lines:
+            move = aml.move_id
+            if aml.display_type != "product" or not self._invoice_counts(move):
+                continue
+            result.append(
+                Candidate(
+                    key=f"account.move.line,{aml.id}",
+                    family="invoice",
+                    record=aml,
+                    day=move.invoice_date or move.date,
+                    company=move.company_id,
+                    credits=self._invoice_credits(move),
+                    partner=move.commission_partner_id,
+                    referrer=None,
+                    team=move.team_id,
+                    customer=move.partner_id.commercial_partner_id,
+                    vals={
+                        "name": f"{move.name} · {aml.product_id.display_name or aml.name or ''}",
+                        "move_id": move.id,
+                        "product_id": aml.product_id.id,
+                        "order_id": aml.sale_line_ids.order_id[:1].id,
+                        "source_currency_id": move.currency_id.id,
+                        "source_amount": aml.price_subtotal
+                        * (-1 if move.move_type == "out_refund" else 1),
+                    },
+                    build=lambda plan, aml=aml: (
+                        (aml._commission_deal_line(plan),),
+                        None,
+                        "invoice",
+                    ),
+                )
+            )
+        return result
+
+    @api.model
+    def _candidates_payment(self, partials):
+        """One candidate per (payment partial, customer invoice): the invoice's lines in the
+        proportion of the invoice paid by this partial, dated by the payment."""
+        result = []
+        for partial in partials:
+            for aml in partial.debit_move_id | partial.credit_move_id:
+                move = aml.move_id
+                if move.move_type not in CUSTOMER_INVOICE_TYPES or move.state != "posted":
+                    continue
+                other = (partial.debit_move_id | partial.credit_move_id) - aml
+                if other.move_id.move_type != "entry":
+                    continue  # a credit note reconciled with its invoice is not a payment
+                total = abs(move.amount_total_signed)
+                if not total:
+                    continue
+                fraction = _dec(partial.amount) / _dec(total)
+                result.append(
+                    Candidate(
+                        key=f"account.partial.reconcile,{partial.id},{move.id}",
+                        family="payment",
+                        record=partial,
+                        day=partial.max_date,
+                        company=move.company_id,
+                        credits=self._invoice_credits(move),
+                        partner=move.commission_partner_id,
+                        referrer=None,
+                        team=move.team_id,
+                        customer=move.partner_id.commercial_partner_id,
+                        vals={
+                            "name": self.env._(
+                                "%(invoice)s · payment %(date)s",
+                                invoice=move.name,
+                                date=partial.max_date,
+                            ),
+                            "move_id": move.id,
+                            "order_id": move.invoice_line_ids.sale_line_ids.order_id[:1].id,
+                            "source_currency_id": move.currency_id.id,
+                            "source_amount": move.amount_untaxed * float(fraction),
+                        },
+                        build=lambda plan, move=move, fraction=fraction: (
+                            tuple(
+                                aml._commission_deal_line(plan, fraction)
+                                for aml in move.invoice_line_ids
+                                if aml.display_type == "product"
+                            ),
+                            None,
+                            "payment",
+                        ),
+                    )
+                )
+        return result
+
+    @api.model
+    def _candidates_referral(self, customers, trigger):
+        """Referred customers whose first qualifying event (first won opportunity, confirmed
+        order, posted invoice or paid invoice, after the referral date) happened: one
+        candidate per customer, ever."""
+        referred = customers.filtered("referred_by_id")
+        if not referred:
+            return []
+        events = referred._commission_first_events(trigger)
+        # once settled, a referral stays with its referrer: a customer referred again (by
+        # someone else) never earns a second referral
+        settled = {
+            line.customer_id: line.partner_id
+            for line in self.env["commission.line"].search(
+                [
+                    ("beneficiary_type", "=", "referrer"),
+                    ("customer_id", "in", referred.ids),
+                    ("state", "in", ("approved", "paid")),
+                    ("origin_line_id", "=", False),
+                    ("amount", ">", 0),
+                ],
+                order="id desc",
+            )
+        }
+        result = []
+        for customer in referred:
+            day, company, team = events.get(customer, (None, None, None))
+            if not day:
+                continue
+            result.append(
+                Candidate(
+                    key=f"res.partner,{customer.id}",
+                    family="referral",
+                    record=customer,
+                    day=day,
+                    company=company,
+                    credits=(),
+                    partner=None,
+                    referrer=settled.get(customer) or customer.referred_by_id,
+                    team=team,
+                    customer=customer,
+                    vals={"name": customer.display_name},
+                    build=lambda plan: ((), None, "order"),
+                    trigger=trigger,
+                )
+            )
+        return result
+
+    # ------------------------------------------------------------------
+    # Assignment of candidates to (plan, beneficiary, period) groups
+    # ------------------------------------------------------------------
+    @api.model
+    def _assign(self, candidates, plans):
+        """Yield ``(group key, candidate, scope, share)`` for every plan the candidate counts
+        in. Group keys are ``(plan, beneficiary, period start)``."""
+        by_family = defaultdict(list)
+        for plan in plans:
+            family = "referral" if plan.beneficiary_type == "referrer" else plan.trigger
+            by_family[family].append(plan)
+        for candidate in candidates:
+            if candidate.day is None:
+                continue
+            family_plans = by_family.get(candidate.family, ())
+            if candidate.family == "referral":
+                family_plans = [p for p in family_plans if p.trigger == candidate.trigger]
+            for plan in family_plans:
+                if plan.company_id != candidate.company or not plan._covers_date(candidate.day):
+                    continue
+                if candidate.family == "invoice" and plan._commission_claws_back(
+                    candidate.record.move_id
+                ):
+                    continue
+                start = plan._get_period_bounds(candidate.day)[0]
+                if plan.beneficiary_type == "referrer":
+                    if candidate.referrer and candidate.referrer in plan.partner_ids:
+                        yield (plan, candidate.referrer, start), candidate, "own", ONE
+                    continue
+                if plan.beneficiary_type == "partner":
+                    if candidate.partner and candidate.partner in plan.partner_ids:
+                        yield (plan, candidate.partner, start), candidate, "own", ONE
+                    continue
+                for user, share in candidate.credits:
+                    if user in plan.user_ids:
+                        yield (plan, user, start), candidate, "own", share
+                if plan._commission_has_team_rules():
+                    leader = candidate.team.user_id
+                    if not leader or leader not in plan.user_ids:
+                        continue
+                    share = sum(
+                        (
+                            share
+                            for user, share in candidate.credits
+                            if user != leader or plan.team_override_own_deals
+                        ),
+                        Decimal(0),
+                    )
+                    if share > 0:
+                        yield (plan, leader, start), candidate, "team", min(share, ONE)
+
+    # ------------------------------------------------------------------
+    # Search of the candidates of groups
+    # ------------------------------------------------------------------
+    @api.model
+    def _search_won_leads(self, users, first, last, partners=None, teams=None):
+        """Won opportunities of ``users`` (or of ``partners``, or of ``teams``) that may fall
+        between the days ``first`` and ``last``.
 
         One day wider on each side: the salesperson's time zone decides the day a deal is won,
         callers filter on ``crm.lead._commission_date()``.
         """
+        who = Domain("user_id", "in", users.ids)
+        if users:
+            who |= Domain("commission_split_ids.user_id", "in", users.ids)
+        if partners:
+            who |= Domain("commission_partner_id", "in", partners.ids)
+        if teams:
+            who |= Domain("team_id", "in", teams.ids)
         return self.env["crm.lead"].search(
-            [
-                ("user_id", "in", users.ids),
-                ("won_status", "=", "won"),
-                ("active", "=", True),
-                (
-                    "date_closed",
-                    ">=",
-                    datetime.datetime.combine(first, datetime.time.min)
-                    - datetime.timedelta(days=1),
-                ),
-                (
-                    "date_closed",
-                    "<",
-                    datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(days=2),
-                ),
-            ]
+            who
+            & Domain(
+                [
+                    ("won_status", "=", "won"),
+                    ("active", "=", True),
+                    (
+                        "date_closed",
+                        ">=",
+                        datetime.datetime.combine(first, datetime.time.min)
+                        - datetime.timedelta(days=1),
+                    ),
+                    (
+                        "date_closed",
+                        "<",
+                        datetime.datetime.combine(last, datetime.time.min)
+                        + datetime.timedelta(days=2),
+                    ),
+                ]
+            )
         )
 
+    @api.model
+    def _search_candidates(self, family, plans, beneficiaries, first, last):
+        """All candidates of ``family`` that may count for ``beneficiaries`` between ``first``
+        and ``last`` (inclusive days); the caller assigns them to groups."""
+        users = self.env["res.users"].union(*(b for b in beneficiaries if b._name == "res.users"))
+        partners = self.env["res.partner"].union(
+            *(b for b in beneficiaries if b._name == "res.partner")
+        )
+        teams = self.env["crm.team"]
+        if any(plan._commission_has_team_rules() for plan in plans):
+            teams = self.env["crm.team"].search([("user_id", "in", users.ids)])
+        wide_first = datetime.datetime.combine(first, datetime.time.min) - datetime.timedelta(1)
+        wide_last = datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(2)
+        if family == "won":
+            leads = self._search_won_leads(users, first, last, partners, teams)
+            # the order lines the deals are built from, for all orders at once
+            leads.order_ids.order_line.fetch(ORDER_LINE_FIELDS)
+            return self._candidates_won(leads)
+        if family == "order":
+            who = Domain("user_id", "in", users.ids) | Domain(
+                "commission_split_ids.user_id", "in", users.ids
+            )
+            if partners:
+                who |= Domain("commission_partner_id", "in", partners.ids)
+            if teams:
+                who |= Domain("team_id", "in", teams.ids)
+            orders = self.env["sale.order"].search(
+                who
+                & Domain(
+                    [
+                        ("state", "=", "sale"),
+                        ("date_order", ">=", wide_first),
+                        ("date_order", "<", wide_last),
+                    ]
+                )
+            )
+            orders.order_line.fetch(ORDER_LINE_FIELDS)
+            return self._candidates_order(orders)
+        if family in ("invoice", "payment"):
+            who = Domain("invoice_user_id", "in", users.ids) | Domain(
+                "invoice_line_ids.sale_line_ids.order_id.commission_split_ids.user_id",
+                "in",
+                users.ids,
+            )
+            if partners:
+                who |= Domain("commission_partner_id", "in", partners.ids)
+            if teams:
+                who |= Domain("team_id", "in", teams.ids)
+            base = who & Domain(
+                [("move_type", "in", CUSTOMER_INVOICE_TYPES), ("state", "=", "posted")]
+            )
+            if family == "invoice":
+                moves = self.env["account.move"].search(
+                    base & Domain([("invoice_date", ">=", first), ("invoice_date", "<=", last)])
+                )
+                return self._candidates_invoice(moves.invoice_line_ids)
+            partials = self.env["account.partial.reconcile"].search(
+                [("max_date", ">=", first), ("max_date", "<=", last)]
+            )
+            invoices = (partials.debit_move_id | partials.credit_move_id).move_id.filtered_domain(
+                base
+            )
+            return self._candidates_payment(
+                partials.filtered(lambda p: (p.debit_move_id | p.credit_move_id).move_id & invoices)
+            )
+        if family == "referral":
+            customers = (
+                self.env["res.partner"]
+                .with_context(active_test=False)
+                .search([("referred_by_id", "in", partners.ids)])
+            )
+            # and the customers whose referral stays with these referrers (settled before the
+            # customer was referred again)
+            customers |= (
+                self.env["commission.line"]
+                .search(
+                    [
+                        ("beneficiary_type", "=", "referrer"),
+                        ("partner_id", "in", partners.ids),
+                        ("state", "in", ("approved", "paid")),
+                    ]
+                )
+                .customer_id
+            )
+            result = []
+            for trigger in set(plans.mapped("trigger")):
+                result += self._candidates_referral(customers, trigger)
+            return result
+        raise UserError(self.env._("Unknown commission source: %(family)s", family=family))
+
     # ------------------------------------------------------------------
-    # Forecast for an open opportunity
+    # Deals of groups
     # ------------------------------------------------------------------
     @api.model
-    def _forecast_for_lead(self, lead):
-        """Increase of the salesperson's period commission if ``lead`` were won today.
+    def _gather_deals(self, groups):
+        """{group key: [(candidate, deal key, engine.Deal)]} for the groups, in batch per source
+        family (one search per family for all the groups)."""
+        by_family = defaultdict(set)
+        for key in groups:
+            plan = key[0]
+            family = "referral" if plan.beneficiary_type == "referrer" else plan.trigger
+            by_family[family].add(key)
+        deals = defaultdict(list)
+        for family, keys in by_family.items():
+            plans = self.env["commission.plan"].union(*(k[0] for k in keys))
+            bounds = {k: k[0]._get_period_bounds(k[2]) for k in keys}
+            first = min(b[0] for b in bounds.values())
+            last = max(b[1] for b in bounds.values())
+            candidates = self._search_candidates(family, plans, [k[1] for k in keys], first, last)
+            for key, candidate, scope, share in self._assign(candidates, plans):
+                if key not in keys:
+                    continue
+                for deal_key, deal in self._engine_deals(key[0], key[1], candidate, scope, share):
+                    deals[key].append((candidate, deal_key, deal))
+        return deals
 
-        Compares the engine's period total with and without this deal, so tiers (a deal that
-        lifts the period into a retroactive tier earns the uplift of the whole period) and caps
-        are taken into account. Read-only: nothing is written.
+    @api.model
+    def _engine_deals(self, plan, beneficiary, candidate, scope, share):
+        """[(deal key, engine.Deal)] of ``candidate`` in ``plan`` for ``beneficiary``.
+
+        A sales partner with rates agreed for the deal's customer or for product categories
+        gets one engine deal per agreed rate (the lines it applies to), and one for the rest.
         """
-        self = self.sudo()
-        lead = lead.sudo()
-        day = lead._commission_date(datetime.datetime.now())
-        company = lead._commission_company()
-        plans = self._plans_for_lead(self._get_plans(company), lead, day)
-        total = 0.0
-        for plan in plans:
-            start, end = plan._get_period_bounds(day)
-            won = self._search_won_leads(lead.user_id, start, end) - lead
-            deals = [
-                other._commission_prepare_deal(plan)
-                for other in won
-                if start <= other._commission_date() <= end
-                and other._commission_company() == company
-            ]
-            rules = plan._commission_engine_rules()
-            cap = _dec(plan.cap_amount)
-            rounding = _dec(plan.currency_id.rounding)
-            without = engine.compute_period(rules, deals, cap=cap, rounding=rounding).total
-            hypothetical = lead._commission_prepare_deal(plan, day)
-            with_deal = engine.compute_period(
-                rules, [*deals, hypothetical], cap=cap, rounding=rounding
-            ).total
-            total += plan.currency_id._convert(
-                float(with_deal - without), lead.company_currency or plan.currency_id, company, day
+        lines, fallback, source = candidate.build(plan)
+        base_key = candidate.key if scope == "own" else f"team:{candidate.key}"
+
+        def make(key, deal_lines, deal_fallback, agreed):
+            return engine.Deal(
+                key=key,
+                date=candidate.day,
+                lines=deal_lines,
+                fallback_revenue=deal_fallback,
+                label=candidate.vals.get("name") or "",
+                share=share,
+                scope=scope,
+                source=source,
+                rate=_dec(agreed.rate) if agreed else None,
             )
-        return total
+
+        rates = self.env["commission.partner.rate"]
+        if plan.beneficiary_type == "partner":
+            rates = plan.partner_rate_ids.filtered(lambda rate: rate.partner_id == beneficiary)
+        if not rates:
+            return [(base_key, make(base_key, lines, fallback, None))]
+
+        def best(categ):
+            matching = [rate for rate in rates if rate._matches(candidate.customer, categ)]
+            return max(matching, key=lambda rate: rate._specificity(), default=None)
+
+        if not lines:
+            return [(base_key, make(base_key, lines, fallback, best(None)))]
+        Category = self.env["product.category"]
+        buckets = defaultdict(list)
+        for line in lines:
+            buckets[best(Category.browse(line.categ_id or ()))].append(line)
+        result = []
+        for agreed in sorted(buckets, key=lambda rate: rate.id if rate else 0):
+            key = f"{base_key}#rate{agreed.id}" if agreed else base_key
+            result.append((key, make(key, tuple(buckets[agreed]), None, agreed)))
+        return result
 
     # ------------------------------------------------------------------
-    # Batch computation of (plan, user, period) groups
+    # Batch computation of (plan, beneficiary, period) groups
     # ------------------------------------------------------------------
     @api.model
     def _compute_groups(self, groups, touched_leads=None):
         Line = self.env["commission.line"]
         Lead = self.env["crm.lead"].with_context(active_test=False)
-        plans = self.env["commission.plan"].union(*(plan for plan, _user, _start in groups))
-        users = self.env["res.users"].union(*(user for _plan, user, _start in groups))
-        bounds = {
-            (plan, user, start): (start, plan._get_period_bounds(start)[1])
-            for plan, user, start in groups
-        }
-        first = min(start for start, _end in bounds.values())
-        last = max(end for _start, end in bounds.values())
-        candidates = self._search_won_leads(users, first, last)
-        # the order lines the deals are built from, for all orders at once (not 2 queries each)
-        candidates.order_ids.order_line.fetch(ORDER_LINE_FIELDS)
-        # Only the groups of the lead's salesperson can hold it: index them by salesperson
-        # instead of testing every (lead, group) pair.
-        bounds_by_user = defaultdict(list)
-        for key, (start, end) in bounds.items():
-            bounds_by_user[key[1].id].append((key, start, end))
-        leads_by_group = defaultdict(lambda: Lead)
-        for lead in candidates:
-            day = lead._commission_date()
-            for key, start, end in bounds_by_user.get(lead.user_id.id, ()):
-                plan, user, _start = key
-                if (
-                    lead.user_id == user
-                    and start <= day <= end
-                    and plan.company_id == lead._commission_company()
-                    and user in plan.user_ids
-                    and plan._covers_date(day)
-                ):
-                    leads_by_group[key] |= lead
+        groups = set(groups)
+        plans = self.env["commission.plan"].union(*(key[0] for key in groups))
+        deals_by_group = self._gather_deals(groups)
         # Existing lines of all groups, in one search.
+        beneficiaries = [key[1] for key in groups]
+        users = self.env["res.users"].union(*(b for b in beneficiaries if b._name == "res.users"))
+        partners = self.env["res.partner"].union(
+            *(b for b in beneficiaries if b._name == "res.partner")
+        )
         existing = Line.search(
-            [
-                ("plan_id", "in", plans.ids),
-                ("user_id", "in", users.ids),
-                ("period_start", "in", sorted({start for _p, _u, start in groups})),
-                ("state", "!=", "cancel"),
-                ("lead_id", "!=", False),
-                ("is_adjustment", "=", False),
-            ],
+            Domain(
+                [
+                    ("plan_id", "in", plans.ids),
+                    ("period_start", "in", sorted({key[2] for key in groups})),
+                    ("state", "!=", "cancel"),
+                    ("is_adjustment", "=", False),
+                ]
+            )
+            & (Domain("user_id", "in", users.ids) | Domain("partner_id", "in", partners.ids)),
             order="id",
         )
         existing_by_group = defaultdict(lambda: Line)
         for line in existing:
-            key = (line.plan_id, line.user_id, line.period_start)
-            if key in bounds:
+            key = line._commission_group_key()
+            if key in groups:
                 existing_by_group[key] |= line
 
         to_create = []
         changed_leads = defaultdict(lambda: Line)
         skipped_by_lead = defaultdict(list)
-        for key in sorted(bounds, key=lambda k: (k[0].id, k[1].id, k[2])):
-            plan, user, start = key
-            # read the orders, order lines... of all the groups' leads at once, not per group
-            group_leads = leads_by_group[key].with_prefetch(candidates._prefetch_ids)
-            deals = [lead._commission_prepare_deal(plan) for lead in group_leads]
+        for key in sorted(groups, key=lambda k: (k[0].id, k[1]._name, k[1].id, k[2])):
+            plan, beneficiary, start = key
+            entries = deals_by_group.get(key, [])
+            candidates = {deal_key: candidate for candidate, deal_key, _deal in entries}
             result = engine.compute_period(
                 plan._commission_engine_rules(),
-                deals,
+                [deal for _candidate, _key, deal in entries],
                 cap=_dec(plan.cap_amount),
                 rounding=_dec(plan.currency_id.rounding),
             )
             for skipped in result.skipped:
-                skipped_by_lead[Lead.browse(skipped.deal_key)].append((plan, skipped))
+                candidate = candidates[skipped.deal_key]
+                if candidate.family == "won":
+                    skipped_by_lead[candidate.record].append((plan, skipped))
             lines = existing_by_group[key].with_prefetch(existing._prefetch_ids)
             reconciliation = engine.reconcile(
                 result.lines,
                 [
                     engine.Existing(
                         id=line.id,
-                        deal_key=line.lead_id.id,
+                        deal_key=line._commission_deal_key(),
                         rule_key=line.rule_id.id,
                         # a line under review (statement submitted) is not edited any more:
                         # a difference becomes a correction line, as for approved lines
@@ -256,7 +752,12 @@ class CommissionCompute(models.AbstractModel):
             )
             for line_id, line_result in reconciliation.updates:
                 line = Line.browse(line_id)
-                line.write(self._prepare_line_update_vals(plan, line_result))
+                vals = self._result_vals(plan, line_result)
+                vals["amount"] = float(line_result.amount)
+                candidate = candidates.get(line_result.deal_key)
+                if candidate:
+                    vals["date"] = candidate.day
+                line.write(vals)
                 changed_leads[line.lead_id] |= line
             if reconciliation.cancels:
                 cancelled = Line.browse(reconciliation.cancels)
@@ -267,9 +768,9 @@ class CommissionCompute(models.AbstractModel):
                 to_create.append(
                     self._prepare_line_vals(
                         plan,
-                        user,
+                        beneficiary,
                         start,
-                        Lead.browse(line_result.deal_key),
+                        candidates.get(line_result.deal_key),
                         line_result,
                         amount,
                         origin_id,
@@ -281,6 +782,12 @@ class CommissionCompute(models.AbstractModel):
         )
         for line in created:
             changed_leads[line.lead_id] |= line
+        changed_leads.pop(Lead, None)
+        changed_leads = {
+            lead: lines
+            for lead, lines in changed_leads.items()
+            if lead and lines.filtered(lambda line: line.trigger == "won")
+        }
         self._notify(changed_leads, skipped_by_lead, touched_leads or Lead)
         return created
 
@@ -301,39 +808,158 @@ class CommissionCompute(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_line_update_vals(self, plan, result):
-        lead = self.env["crm.lead"].browse(result.deal_key)
-        vals = self._result_vals(plan, result)
-        vals["amount"] = float(result.amount)
-        if lead._commission_date():
-            vals["date"] = lead._commission_date()
-        return vals
-
-    @api.model
-    def _prepare_line_vals(self, plan, user, period_start, lead, result, amount, origin_id):
-        orders = lead._commission_orders()
+    def _prepare_line_vals(
+        self, plan, beneficiary, period_start, candidate, result, amount, origin_id
+    ):
         origin = self.env["commission.line"].browse(origin_id)
         vals = self._result_vals(plan, result)
+        if beneficiary._name == "res.users":
+            user, payee = beneficiary, beneficiary._commission_payee()
+        else:
+            user, payee = self.env["res.users"], beneficiary
+        if candidate:
+            source = dict(candidate.vals)
+            team = candidate.team
+            customer = candidate.customer
+            day = candidate.day
+        else:
+            # a deal that no longer counts (lost, cancelled...) is corrected on its original
+            # date, with its original source
+            source = {
+                "name": origin.name,
+                "lead_id": origin.lead_id.id,
+                "order_id": origin.order_id.id,
+                "move_id": origin.move_id.id,
+                "product_id": origin.product_id.id,
+                "source_currency_id": origin.source_currency_id.id,
+                "source_amount": -origin.source_amount,
+            }
+            team, customer, day = origin.team_id, origin.customer_id, origin.date
+        vals.update(source)
         vals.update(
             {
-                "name": lead.name,
                 "plan_id": plan.id,
                 "rule_id": result.rule_key,
                 "user_id": user.id,
-                "partner_id": user._commission_payee().id,
-                "team_id": lead.team_id.id,
+                "partner_id": payee.id,
+                "team_id": team.id,
+                "customer_id": customer.id,
                 "company_id": plan.company_id.id,
                 "currency_id": plan.currency_id.id,
-                "lead_id": lead.id,
-                "order_id": orders.id if len(orders) == 1 else False,
-                # a deal that no longer counts (lost, reopened) is corrected on its original date
-                "date": lead._commission_date() or origin.date or period_start,
+                "deal_key": result.deal_key,
+                "date": day or period_start,
                 "period_start": period_start,
                 "amount": float(amount),
                 "origin_line_id": origin_id or False,
             }
         )
+        if not origin_id and candidate and candidate.family == "invoice":
+            vals["origin_line_id"] = self._refund_origin(plan, payee, candidate, result)
         return vals
+
+    @api.model
+    def _refund_origin(self, plan, payee, candidate, result):
+        """The commission line of the invoice a credit note line reverses (same plan, rule,
+        payee and product), so that the clawback is linked to what it takes back."""
+        move = candidate.record.move_id
+        if move.move_type != "out_refund" or not move.reversed_entry_id:
+            return False
+        origin = self.env["commission.line"].search(
+            [
+                ("move_id", "=", move.reversed_entry_id.id),
+                ("plan_id", "=", plan.id),
+                ("rule_id", "=", result.rule_key),
+                ("partner_id", "=", payee.id),
+                ("product_id", "=", candidate.record.product_id.id),
+                ("state", "!=", "cancel"),
+                ("origin_line_id", "=", False),
+            ],
+            limit=1,
+        )
+        return origin.id or False
+
+    # ------------------------------------------------------------------
+    # Read-only computations: forecast and simulation
+    # ------------------------------------------------------------------
+    @api.model
+    def _forecast(self, candidate, beneficiary_types=("salesperson",), beneficiary=None):
+        """Increase of the period commission of the beneficiaries if ``candidate`` counted.
+
+        Compares the engine's period total with and without this deal, so tiers (a deal that
+        lifts the period into a retroactive tier earns the uplift of the whole period) and caps
+        are taken into account. Read-only: nothing is written. Amounts in the company currency.
+        """
+        plans = self._get_plans(candidate.company).filtered(
+            lambda p: p.beneficiary_type in beneficiary_types
+        )
+        total = 0.0
+        for key, _cand, scope, share in self._assign([candidate], plans):
+            plan, who, start = key
+            if beneficiary is not None and who != beneficiary:
+                continue
+            others = [
+                deal
+                for cand, _deal_key, deal in self._gather_deals({key}).get(key, [])
+                if cand.key != candidate.key
+            ]
+            hypothetical = [
+                deal for _key, deal in self._engine_deals(plan, who, candidate, scope, share)
+            ]
+            rules = plan._commission_engine_rules()
+            cap = _dec(plan.cap_amount)
+            rounding = _dec(plan.currency_id.rounding)
+            without = engine.compute_period(rules, others, cap=cap, rounding=rounding).total
+            with_deal = engine.compute_period(
+                rules, [*others, *hypothetical], cap=cap, rounding=rounding
+            ).total
+            total += plan.currency_id._convert(
+                float(with_deal - without),
+                candidate.company.currency_id,
+                candidate.company,
+                candidate.day,
+            )
+        return total
+
+    @api.model
+    def _forecast_for_lead(self, lead):
+        """Increase of the salesperson's period commission if ``lead`` were won today."""
+        self = self.sudo()
+        lead = lead.sudo()
+        candidate = lead._commission_candidate(datetime.datetime.now())
+        return self._forecast(candidate, beneficiary=lead.user_id) if candidate else 0.0
+
+    @api.model
+    def _simulate_plan(self, plan, date_from, date_to, rules=None):
+        """What the plan's beneficiaries would earn in the periods of ``date_from`` …
+        ``date_to``: ``{(beneficiary, period_start): engine.PeriodResult}``.
+
+        ``rules`` (engine rules) replace the plan's rules, e.g. for a what-if on changed rates.
+        Writes nothing.
+        """
+        self = self.sudo()
+        plan = plan.sudo()
+        beneficiaries = (
+            plan.user_ids if plan.beneficiary_type == "salesperson" else (plan.partner_ids)
+        )
+        starts = []
+        day = plan._get_period_bounds(date_from)[0]
+        while day <= date_to:
+            starts.append(day)
+            day = plan._get_period_bounds(day)[1] + datetime.timedelta(days=1)
+        groups = {(plan, who, start) for who in beneficiaries for start in starts}
+        if not groups:
+            return {}
+        deals = self._gather_deals(groups)
+        rules = rules if rules is not None else plan._commission_engine_rules()
+        return {
+            (who, start): engine.compute_period(
+                rules,
+                [deal for _c, _k, deal in deals.get((plan, who, start), [])],
+                cap=_dec(plan.cap_amount),
+                rounding=_dec(plan.currency_id.rounding),
+            )
+            for _plan, who, start in sorted(groups, key=lambda k: (k[1].id, k[2]))
+        }
 
     # ------------------------------------------------------------------
     # Mail

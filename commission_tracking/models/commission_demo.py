@@ -79,6 +79,8 @@ STATEMENT_STATES = {
     2: ("approved", "approved", "billed"),
     1: ("to_approve", "draft", "to_approve"),
 }
+# The sales partner's and referrers' statements (no salesperson) of a closed month.
+PARTNER_STATEMENT_STATES = {4: "paid", 3: "paid", 2: "approved", 1: "to_approve"}
 BILL_DAY, PAYMENT_DAY = 5, 10  # of the month after the statement's period
 NOON_VIETNAM = datetime.time(5, 0)  # UTC
 
@@ -108,15 +110,20 @@ class CommissionDemo(models.AbstractModel):
             ref("demo_user_an") | ref("demo_user_binh") | ref("demo_user_cuong"),
             products,
             customers,
+            partners=ref("demo_partner_reseller")
+            | ref("demo_referrer_hoa")
+            | ref("demo_referrer_tuan"),
         )
         return True
 
     @api.model
-    def _commission_demo_populate(self, team, salespeople, products, customers):
+    def _commission_demo_populate(self, team, salespeople, products, customers, partners=None):
         """Build the demo story for ``team`` (led by the manager who approves).
 
         ``salespeople``: three users of the team; ``products``: five products in the order of
-        ``PRODUCT_LABELS``, with a cost in the team's company; ``customers``: six partners.
+        ``PRODUCT_LABELS``, with a cost in the team's company; ``customers``: six partners;
+        ``partners`` (optional): a reseller and two referrers (sales partner and referral
+        programme plans, customer invoices and payments).
         Does nothing when the company already has commission plans (loaded once).
         """
         company = team.company_id
@@ -133,10 +140,15 @@ class CommissionDemo(models.AbstractModel):
         )
         today = fields.Date.context_today(demo)
         demo._commission_demo_chart(company)
+        demo._commission_demo_pit(company, salespeople, today)
         if not company.commission_manager_id:
             company.commission_manager_id = team.user_id
         plans = demo._commission_demo_plans(company, salespeople, products)
+        if partners:
+            plans |= demo._commission_demo_partner_plans(company, partners, products, customers)
         leads = demo._commission_demo_deals(team, salespeople, products, customers, today)
+        if partners:
+            demo._commission_demo_invoices(leads, partners[0], today)
         statements = demo._commission_demo_statements(company, team.user_id, salespeople, today)
         return {"plans": plans, "leads": leads, "statements": statements}
 
@@ -156,6 +168,38 @@ class CommissionDemo(models.AbstractModel):
         )
         if company.currency_id != currency:
             company.currency_id = currency
+
+    @api.model
+    def _commission_demo_pit(self, company, salespeople, today):
+        """Personal income tax withholding (on for Vietnamese companies): An is an employee
+        under a labour contract (commissions to payroll), Bình gave a commitment (cam kết) for
+        this year, Cường is a collaborator whose payouts of 2,000,000 or more are withheld."""
+        if not company.commission_pit_withholding:
+            return
+        if not company._commission_pit_account():
+            # without l10n_vn's chart: an account 3335 of its own
+            Account = self.env["account.account"]
+            account = Account.search(
+                [*Account._check_company_domain(company), ("code", "=like", "3335%")], limit=1
+            ) or Account.create(
+                {
+                    "name": "Thuế thu nhập cá nhân",
+                    "code": "333500",
+                    "account_type": "liability_current",
+                    "company_ids": [Command.set(company.ids)],
+                }
+            )
+            company.commission_pit_account_id = account
+        an, binh, _cuong = salespeople
+        an.partner_id.commission_labour_contract = True
+        binh.partner_id.write(
+            {
+                "vat": "8012345678",
+                "commission_pit_commitment": True,
+                "commission_pit_commitment_date": today.replace(month=1, day=5),
+                "commission_pit_commitment_year": today.year,
+            }
+        )
 
     @api.model
     def _commission_demo_plans(self, company, salespeople, products):
@@ -233,6 +277,83 @@ class CommissionDemo(models.AbstractModel):
                 for sequence, (name, users, cap, rules) in enumerate(plans, start=1)
             ]
         )
+
+    @api.model
+    def _commission_demo_partner_plans(self, company, partners, products, customers):
+        """A reseller paid 8 % of the revenue invoiced through them (10 % agreed on software),
+        and a referral programme: 500,000 per referred customer, 800,000 from the fourth in a
+        month, counted on the customer's first confirmed order."""
+        reseller, hoa, tuan = partners
+        today = fields.Date.context_today(self)
+        referral_day = today.replace(day=1) - relativedelta(months=5)
+        customers[:2].write({"referred_by_id": hoa.id, "referral_date": referral_day})
+        customers[2].write({"referred_by_id": tuan.id, "referral_date": referral_day})
+        customers[4:6].write({"commission_partner_id": reseller.id})
+        Plan = self.env["commission.plan"]
+        partner_plan = Plan.create(
+            {
+                "name": "Hoa hồng đại lý theo hoá đơn",
+                "sequence": 20,
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "beneficiary_type": "partner",
+                "trigger": "invoice",
+                "partner_ids": [Command.set(reseller.ids)],
+                "rule_ids": [Command.create({"base": "revenue", "rate": 8})],
+            }
+        )
+        partner_plan.partner_rate_ids = [
+            Command.create(
+                {
+                    "partner_id": reseller.id,
+                    "categ_id": products[SOFTWARE].categ_id.id,
+                    "rate": 10,
+                }
+            )
+        ]
+        referral_plan = Plan.create(
+            {
+                "name": "Chương trình giới thiệu khách hàng",
+                "sequence": 21,
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "beneficiary_type": "referrer",
+                "trigger": "order",
+                "partner_ids": [Command.set((hoa | tuan).ids)],
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "name": "Mỗi khách hàng được giới thiệu",
+                            "base": "referral",
+                            "tier_mode": "marginal",
+                            "tier_ids": [
+                                Command.create({"threshold": 0, "rate": 500_000, "sequence": 0}),
+                                Command.create({"threshold": 3, "rate": 800_000, "sequence": 1}),
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
+        return partner_plan | referral_plan
+
+    @api.model
+    def _commission_demo_invoices(self, leads, reseller, today):
+        """Invoice the won orders brought by the reseller two days after the win; the invoices
+        of closed months are paid ten days later."""
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", leads.company_id[:1].id), ("type", "=", "bank")], limit=1
+        )
+        orders = leads.order_ids.filtered(
+            lambda order: order.state == "sale" and order.commission_partner_id == reseller
+        )
+        for order in orders.sorted("date_order"):
+            day = min(order.date_order.date() + datetime.timedelta(days=2), today)
+            invoice = order._create_invoices()
+            invoice.invoice_date = day
+            invoice.action_post()
+            if day < today.replace(day=1):
+                self._commission_demo_pay(invoice, journal, day + datetime.timedelta(days=10))
 
     # ------------------------------------------------------------------
     # Opportunities and orders
@@ -348,11 +469,19 @@ class CommissionDemo(models.AbstractModel):
             statements = statements.with_env(self.env)
             all_statements |= statements
             to_bill = Statement
-            for user, state in zip(salespeople, STATEMENT_STATES[months_ago], strict=True):
-                statement = statements.filtered(lambda s, user=user: s.user_id == user)
+            # the salespeople's statements, then the sales partner's and referrers' ones
+            targets = [
+                (statements.filtered(lambda s, user=user: s.user_id == user), user, state)
+                for user, state in zip(salespeople, STATEMENT_STATES[months_ago], strict=True)
+            ]
+            targets += [
+                (statement, manager, PARTNER_STATEMENT_STATES[months_ago])
+                for statement in statements.filtered(lambda s: not s.user_id)
+            ]
+            for statement, submitter, state in targets:
                 if not statement or state == "draft":
                     continue
-                statement.with_user(user).action_submit()
+                statement.with_user(submitter).action_submit()
                 if state != "to_approve":
                     statement.with_user(manager).action_approve()
                 if state not in ("to_approve", "approved"):
@@ -362,8 +491,8 @@ class CommissionDemo(models.AbstractModel):
             self.env["account.move"]._commission_create_bills(to_bill)
             bill_date = date_to + relativedelta(days=BILL_DAY)
             payment_date = date_to + relativedelta(days=PAYMENT_DAY)
-            for user, state in zip(salespeople, STATEMENT_STATES[months_ago], strict=True):
-                bill = to_bill.filtered(lambda s, user=user: s.user_id == user).bill_id
+            for statement, _submitter, state in targets:
+                bill = (statement & to_bill).bill_id
                 if not bill:
                     continue
                 bill.invoice_date = bill_date

@@ -16,6 +16,11 @@ LOCKED_FIELDS = {
     "lead_id",
     "order_id",
     "move_id",
+    "customer_id",
+    "product_id",
+    "deal_key",
+    "source_currency_id",
+    "source_amount",
     "date",
     "period_start",
     "base_amount",
@@ -56,6 +61,10 @@ class CommissionLine(models.Model):
         check_company=True,
     )
     rule_base = fields.Selection(related="rule_id.base", string="Base type")
+    beneficiary_type = fields.Selection(
+        related="plan_id.beneficiary_type", store=True, string="Beneficiary type"
+    )
+    trigger = fields.Selection(related="plan_id.trigger", store=True, string="Trigger")
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True)
     partner_id = fields.Many2one(
         "res.partner",
@@ -76,6 +85,41 @@ class CommissionLine(models.Model):
     )
     move_id = fields.Many2one(
         "account.move", string="Invoice", readonly=True, index="btree_not_null"
+    )
+    customer_id = fields.Many2one(
+        "res.partner",
+        readonly=True,
+        index="btree_not_null",
+        help="The customer of the deal (for a referral: the referred customer).",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        readonly=True,
+        index="btree_not_null",
+        help="The product, when the line comes from one order or invoice line.",
+    )
+    product_categ_id = fields.Many2one(
+        related="product_id.categ_id", store=True, string="Product category"
+    )
+    source_currency_id = fields.Many2one(
+        "res.currency",
+        string="Document currency",
+        readonly=True,
+        help="Currency of the invoice or order the base comes from.",
+    )
+    source_amount = fields.Monetary(
+        string="Base in document currency",
+        currency_field="source_currency_id",
+        readonly=True,
+        help="The base in the currency of the invoice or order, before conversion at the "
+        "document's rate into the commission currency.",
+    )
+    deal_key = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Technical: identifies the deal (opportunity, order, invoice line, payment or "
+        "referred customer) this line was computed from.",
     )
     date = fields.Date(required=True, readonly=True, index=True, help="Date the deal counts.")
     period_start = fields.Date(
@@ -200,6 +244,18 @@ class CommissionLine(models.Model):
                 if line.rule_id
                 else line.name or ""
             )
+
+    def _commission_group_key(self):
+        """(plan, beneficiary, period start): the engine computes lines group by group."""
+        self.ensure_one()
+        beneficiary = self.user_id if self.beneficiary_type == "salesperson" else self.partner_id
+        return (self.plan_id, beneficiary, self.period_start)
+
+    def _commission_deal_key(self):
+        """The engine's deal key of this line (lines written before keys were stored: their
+        opportunity)."""
+        self.ensure_one()
+        return self.deal_key or f"crm.lead,{self.lead_id.id}"
 
     def _is_frozen(self):
         """Settled, or in a statement that left the draft state: never edited any more."""

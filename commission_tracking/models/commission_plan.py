@@ -9,11 +9,6 @@ from odoo.tools.misc import formatLang
 
 from .. import engine
 
-# Values of the contract that the foundation computes. The others exist (integrations may already
-# write them) and are refused with a clear message until their feature lands.
-SUPPORTED_BENEFICIARIES = ("salesperson",)
-SUPPORTED_TRIGGERS = ("won",)
-
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 # The terms of a plan: once commission lines exist they never change (history is never
@@ -26,6 +21,8 @@ LOCKED_PLAN_FIELDS = {
     "period",
     "date_from",
     "cap_amount",
+    "team_override_own_deals",
+    "clawback_days",
 }
 
 
@@ -116,6 +113,27 @@ class CommissionPlan(models.Model):
         currency_field="currency_id",
         tracking=True,
         help="Maximum commission per beneficiary and period for the whole plan. 0 means no cap.",
+    )
+    team_override_own_deals = fields.Boolean(
+        string="Team override includes the leader's own deals",
+        tracking=True,
+        help="For rules on team members' deals: also count the team leader's own deals. "
+        "Off: the leader's own deals earn only through the rules on own deals.",
+    )
+    clawback_days = fields.Integer(
+        string="Claw back unpaid invoices after (days)",
+        tracking=True,
+        help="Invoice-triggered plans: the commission of an invoice still unpaid this many days "
+        "after its due date is reversed by a correction line, and restored when the invoice "
+        "is paid. 0: never.",
+    )
+    partner_rate_ids = fields.One2many(
+        "commission.partner.rate",
+        "plan_id",
+        string="Agreed rates",
+        copy=True,
+        help="Rates agreed with a sales partner for a customer or a product category: they "
+        "replace the rate of the plan's flat percentage rules for the matching deals.",
     )
     line_ids = fields.One2many("commission.line", "plan_id", string="Commission lines")
     line_count = fields.Integer(compute="_compute_line_count")
@@ -221,22 +239,21 @@ class CommissionPlan(models.Model):
                     )
                 )
 
-    @api.constrains("beneficiary_type", "trigger", "active")
-    def _check_supported(self):
-        for plan in self.filtered("active"):
-            if plan.beneficiary_type not in SUPPORTED_BENEFICIARIES:
+    @api.constrains("clawback_days", "trigger")
+    def _check_clawback(self):
+        for plan in self:
+            if plan.clawback_days < 0:
                 raise ValidationError(
                     self.env._(
-                        "Plan “%(plan)s”: commissions for sales partners and referrers are not "
-                        "available yet in this version. Use “Salesperson”, or archive the plan.",
+                        "Plan “%(plan)s”: the clawback delay cannot be negative (0: never).",
                         plan=plan.display_name,
                     )
                 )
-            if plan.trigger not in SUPPORTED_TRIGGERS:
+            if plan.clawback_days and plan.trigger != "invoice":
                 raise ValidationError(
                     self.env._(
-                        "Plan “%(plan)s”: only “Opportunity won” can compute commissions in this "
-                        "version. Order, invoice and payment triggers are not available yet.",
+                        "Plan “%(plan)s”: clawback of unpaid invoices applies to plans "
+                        "triggered by posted invoices only.",
                         plan=plan.display_name,
                     )
                 )
@@ -350,6 +367,22 @@ class CommissionPlan(models.Model):
     # ------------------------------------------------------------------
     # Engine input
     # ------------------------------------------------------------------
+    def _commission_has_team_rules(self):
+        self.ensure_one()
+        return any(rule.scope == "team" for rule in self.rule_ids)
+
+    def _commission_claws_back(self, move, today=None):
+        """True when this plan reverses the commission of ``move``, an invoice still unpaid
+        ``clawback_days`` after its due date."""
+        self.ensure_one()
+        if not self.clawback_days or move.move_type != "out_invoice":
+            return False
+        if move.payment_state in ("paid", "in_payment", "reversed"):
+            return False
+        due = move.invoice_date_due or move.invoice_date
+        today = today or fields.Date.context_today(self)
+        return bool(due) and (today - due).days > self.clawback_days
+
     def _commission_engine_rules(self):
         """The plan's rules as plain engine data."""
         self.ensure_one()
@@ -367,6 +400,7 @@ class CommissionPlan(models.Model):
                 ),
                 product_ids=frozenset(rule.product_ids.ids),
                 categ_ids=rule._get_categ_ids(),
+                scope=rule.scope,
             )
             for rule in self.rule_ids
         )

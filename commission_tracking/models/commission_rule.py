@@ -56,6 +56,14 @@ class CommissionRule(models.Model):
         check_company=True,
         help="Only order lines of these products count. Empty: all products.",
     )
+    scope = fields.Selection(
+        selection=[("own", "Own deals"), ("team", "Team members' deals (team override)")],
+        string="Applies to",
+        required=True,
+        default="own",
+        help="Own deals: the deals credited to the salesperson. Team members' deals: a team "
+        "leader earns this rule on the deals of the members of the teams they lead.",
+    )
     rate_type = fields.Selection(
         selection=[("percent", "Percentage"), ("fixed", "Fixed amount")],
         compute="_compute_rate_type",
@@ -187,9 +195,24 @@ class CommissionRule(models.Model):
                     )
                 )
 
-    @api.constrains("base", "plan_id")
+    @api.constrains("base", "plan_id", "scope")
     def _check_base_matches_plan(self):
         for rule in self:
+            if rule.scope == "team" and rule.plan_id.beneficiary_type != "salesperson":
+                raise ValidationError(
+                    self.env._(
+                        "Rule “%(rule)s”: team overrides pay team leaders; they belong to "
+                        "salesperson plans.",
+                        rule=rule.display_name,
+                    )
+                )
+            if rule.plan_id.beneficiary_type == "referrer" and rule.base != "referral":
+                raise ValidationError(
+                    self.env._(
+                        "Rule “%(rule)s”: referrer plans pay per referred customer.",
+                        rule=rule.display_name,
+                    )
+                )
             if rule.base == "referral" and rule.plan_id.beneficiary_type != "referrer":
                 raise ValidationError(
                     self.env._(

@@ -59,6 +59,11 @@ class CommissionStatement(models.Model):
     date_to = fields.Date(string="To", required=True, tracking=True)
     line_ids = fields.One2many("commission.line", "statement_id", string="Commission lines")
     line_count = fields.Integer(compute="_compute_amount_total", store=True)
+    referred_customer_count = fields.Integer(
+        string="Referred customers",
+        compute="_compute_referred_customer_count",
+        help="Customers referred by the payee that earned a commission in this statement.",
+    )
     amount_total = fields.Monetary(
         string="Total", compute="_compute_amount_total", store=True, tracking=True
     )
@@ -128,6 +133,31 @@ class CommissionStatement(models.Model):
     )
     can_approve = fields.Boolean(compute="_compute_can_approve")
     has_open_dispute = fields.Boolean(compute="_compute_has_open_dispute")
+    # personal income tax withheld (Vietnam: Circular 111/2013/TT-BTC art. 25.1.i): from the
+    # vendor bill once billed, else what billing the statement alone today would withhold
+    withholding_amount = fields.Monetary(
+        string="PIT withheld",
+        compute="_compute_withholding",
+        help="Personal income tax withheld from this payment (negative: reversed by a credit "
+        "note).",
+    )
+    net_amount = fields.Monetary(
+        string="Net payable",
+        compute="_compute_withholding",
+        help="Total commission minus the personal income tax withheld.",
+    )
+    withholding_reason = fields.Char(
+        string="PIT withholding",
+        compute="_compute_withholding",
+        help="Why personal income tax is withheld from this payment, or not. Before billing, "
+        "the expected outcome of billing this statement alone today.",
+    )
+    withholding_payroll = fields.Boolean(
+        string="For payroll",
+        compute="_compute_withholding",
+        help="The payee has a labour contract of 3 months or more: the commission is salary "
+        "income, to be taxed through payroll.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -151,6 +181,14 @@ class CommissionStatement(models.Model):
                 )
             )
             statement.team_id = teams[:1]
+
+    @api.depends("line_ids.customer_id", "line_ids.beneficiary_type", "line_ids.state")
+    def _compute_referred_customer_count(self):
+        for statement in self:
+            lines = statement.line_ids.filtered(
+                lambda line: line.beneficiary_type == "referrer" and line.state != "cancel"
+            )
+            statement.referred_customer_count = len(lines.customer_id)
 
     @api.depends("line_ids.amount", "line_ids.state")
     def _compute_amount_total(self):
@@ -213,6 +251,56 @@ class CommissionStatement(models.Model):
             statement.can_approve = statement.state == "to_approve" and not (
                 statement._get_approval_error(self.env.user)
             )
+
+    @api.depends(
+        "amount_total",
+        "state",
+        "bill_id.line_ids.amount_currency",
+        "bill_id.commission_pit_reason",
+        "partner_id.commission_labour_contract",
+        "partner_id.commission_pit_commitment",
+        "partner_id.commission_pit_commitment_year",
+        "partner_id.is_company",
+        "partner_id.vat",
+        "company_id.commission_pit_withholding",
+        "company_id.commission_pit_rate",
+        "company_id.commission_pit_threshold",
+    )
+    def _compute_withholding(self):
+        today = fields.Date.context_today(self)
+        withheld = {}
+        # bill, payee and company as superuser: a payee reads their statement, not the bill
+        for bill in self.sudo().bill_id.filtered(lambda move: move.state != "cancel"):
+            # the bill's withholding split over its statements by amount (the last one rounds)
+            statements = bill.commission_statement_ids.sorted("id")
+            total = sum(statements.mapped("amount_total"))
+            to_split = left = bill._commission_pit_withheld()
+            for statement in statements[:-1]:
+                share = (
+                    bill.currency_id.round(to_split * statement.amount_total / total)
+                    if total
+                    else 0.0
+                )
+                withheld[statement.id] = share
+                left -= share
+            withheld[statements[-1].id] = bill.currency_id.round(left)
+        for statement in self:
+            sudo = statement.sudo()
+            if statement.state == "cancel" or not statement.partner_id:
+                amount, reason, payroll = 0.0, "", False
+            elif statement.id in withheld:
+                amount, reason = withheld[statement.id], sudo.bill_id.commission_pit_reason or ""
+                partner = sudo.partner_id.commercial_partner_id
+                payroll = bool(reason) and partner.commission_labour_contract
+            else:
+                pit = sudo.partner_id._commission_pit_assess(
+                    sudo.company_id, statement.currency_id, statement.amount_total, today
+                )
+                amount, reason, payroll = pit["withheld"], pit["reason"], pit["payroll"]
+            statement.withholding_amount = amount
+            statement.net_amount = statement.amount_total - amount
+            statement.withholding_reason = reason or False
+            statement.withholding_payroll = payroll
 
     # ------------------------------------------------------------------
     # Constraints and protection

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytz
@@ -24,6 +25,22 @@ class CrmLead(models.Model):
         help="Total of the commission lines of this opportunity that are not cancelled.",
     )
 
+    commission_partner_id = fields.Many2one(
+        "res.partner",
+        string="Sales partner",
+        index="btree_not_null",
+        tracking=True,
+        help="The reseller or agent who brought this deal and earns a partner commission. "
+        "Carried to the quotations and invoices.",
+    )
+    commission_split_ids = fields.One2many(
+        "commission.split",
+        "lead_id",
+        string="Credit split",
+        copy=True,
+        help="Credit this deal to several salespeople; shares must sum to 100 %. Empty: the "
+        "salesperson gets the whole credit.",
+    )
     commission_expected = fields.Monetary(
         compute="_compute_commission_expected",
         string="Expected commission",
@@ -32,15 +49,30 @@ class CrmLead(models.Model):
         "opportunity were won today at its expected revenue, tiers and cap included.",
     )
 
-    @api.depends("expected_revenue", "user_id", "won_status", "company_id")
+    commission_partner_expected = fields.Monetary(
+        compute="_compute_commission_expected",
+        string="Expected partner commission",
+        currency_field="company_currency",
+        help="What the sales partner's commission would rise by if this opportunity were won "
+        "today.",
+    )
+
+    @api.depends("expected_revenue", "user_id", "won_status", "company_id", "commission_partner_id")
     @api.depends_context("uid")
     def _compute_commission_expected(self):
-        Compute = self.env["commission.compute"]
+        Compute = self.env["commission.compute"].sudo()
+        now = datetime.datetime.now()
         for lead in self:
+            lead.commission_expected = lead.commission_partner_expected = 0.0
             if lead.won_status != "pending" or not lead.user_id or not lead.id:
-                lead.commission_expected = 0.0
                 continue
             lead.commission_expected = Compute._forecast_for_lead(lead)
+            if lead.commission_partner_id:
+                candidate = lead.sudo()._commission_candidate(now)
+                if candidate:
+                    lead.commission_partner_expected = Compute._forecast(
+                        candidate, ("partner",), lead.commission_partner_id
+                    )
 
     @api.depends("commission_line_ids.amount", "commission_line_ids.state")
     def _compute_commission_total(self):
@@ -72,54 +104,48 @@ class CrmLead(models.Model):
         self.ensure_one()
         return self.order_ids.filtered_domain(self._get_lead_sale_order_domain())
 
-    def _commission_prepare_deal(self, plan, day=None):
-        """This won opportunity as engine input, amounts in the plan's currency."""
+    def _commission_deal_parts(self, plan, day=None):
+        """(order lines as engine lines, fallback revenue, source) in the plan's currency."""
         self.ensure_one()
         day = day or self._commission_date()
-        company = plan.company_id
-        target = plan.currency_id
         lines = []
         for order in self._commission_orders():
-            for line in order.order_line:
-                if line.display_type or line.is_downpayment or not line.product_id:
-                    continue
-                product = line.product_id
-                quantity = line.product_uom_id._compute_quantity(
-                    line.product_uom_qty, product.uom_id, round=False
-                )
-                lines.append(
-                    engine.DealLine(
-                        product_id=product.id,
-                        categ_id=product.categ_id.id,
-                        revenue=Decimal(
-                            str(
-                                order.currency_id._convert(
-                                    line.price_subtotal, target, company, day
-                                )
-                            )
-                        ),
-                        margin=Decimal(
-                            str(order.currency_id._convert(line.margin, target, company, day))
-                        ),
-                        quantity=Decimal(str(quantity)),
-                    )
-                )
+            lines += order._commission_deal_lines(plan, day)
         fallback = None
         if not lines:
+            company = plan.company_id
             fallback = Decimal(
                 str(
-                    self.company_currency._convert(self.expected_revenue, target, company, day)
+                    self.company_currency._convert(
+                        self.expected_revenue, plan.currency_id, company, day
+                    )
                     if self.company_currency
                     else self.expected_revenue
                 )
             )
+        return tuple(lines), fallback, "order"
+
+    def _commission_prepare_deal(self, plan, day=None):
+        """This won opportunity as engine input, amounts in the plan's currency."""
+        self.ensure_one()
+        day = day or self._commission_date()
+        lines, fallback, source = self._commission_deal_parts(plan, day)
         return engine.Deal(
-            key=self.id,
+            key=f"crm.lead,{self.id}",
             date=day,
-            lines=tuple(lines),
+            lines=lines,
             fallback_revenue=fallback,
             label=self.name or "",
+            source=source,
         )
+
+    def _commission_candidate(self, when=None):
+        """This opportunity as the computation's candidate, as if won at ``when``."""
+        self.ensure_one()
+        day = self._commission_date(when)
+        if not day or not self.user_id:
+            return None
+        return self.env["commission.compute"]._won_candidate(self, day)
 
     # ------------------------------------------------------------------
     # Computation

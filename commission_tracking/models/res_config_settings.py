@@ -34,3 +34,16 @@ class ResConfigSettings(models.TransientModel):
     commission_accrued_account_id = fields.Many2one(
         related="company_id.commission_accrued_account_id", readonly=False
     )
+    commission_pit_withholding = fields.Boolean(
+        related="company_id.commission_pit_withholding", readonly=False
+    )
+    commission_pit_rate = fields.Float(related="company_id.commission_pit_rate", readonly=False)
+    commission_pit_threshold = fields.Monetary(
+        related="company_id.commission_pit_threshold",
+        readonly=False,
+        currency_field="commission_currency_id",
+    )
+    commission_pit_account_id = fields.Many2one(
+        related="company_id.commission_pit_account_id", readonly=False
+    )
+    commission_pit_tax_id = fields.Many2one(related="company_id.commission_pit_tax_id")

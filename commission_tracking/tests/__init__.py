@@ -10,3 +10,5 @@ from . import test_portal
 from . import test_access
 from . import test_demo
 from . import test_query_count
+from . import test_pit_withholding
+from . import test_sources

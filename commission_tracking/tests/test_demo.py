@@ -162,7 +162,8 @@ class TestDemoData(TransactionCase):
             self.assertGreater(statement.payment_date, statement.date_to)
             self.assertEqual(statement.bill_id.state, "posted")
             self.assertIn(statement.bill_id.payment_state, ("paid", "in_payment"))
-            self.assertEqual(statement.bill_id.amount_total, statement.amount_total)
+            self.assertEqual(statement.bill_id.amount_untaxed, statement.amount_total)
+            self.assertEqual(statement.bill_id.amount_total, statement.net_amount)
             self.assertEqual(
                 set(statement.line_ids.mapped("payment_date")), {statement.payment_date}
             )
@@ -174,6 +175,24 @@ class TestDemoData(TransactionCase):
         self.assertIn("partial", billed.bill_id.mapped("payment_state"))
         unbilled = statements.filtered(lambda s: s.state not in ("billed", "paid"))
         self.assertFalse(unbilled.bill_id)
+
+    def test_pit_withheld_from_the_collaborator_only(self):
+        """Vietnamese company: Cường's payouts are withheld 10 %, An's go to payroll, Bình's
+        are covered by a commitment."""
+        an, binh, cuong = self.salespeople
+        billed = self.result["statements"].filtered("bill_id")
+        withheld = billed.filtered(lambda s: s.user_id == cuong)
+        self.assertTrue(withheld)
+        for statement in withheld:
+            self.assertGreaterEqual(statement.amount_total, 2_000_000)
+            self.assertEqual(statement.withholding_amount, round(statement.amount_total * 0.1))
+            self.assertEqual(statement.bill_id.amount_tax, -statement.withholding_amount)
+        for statement in billed - withheld:
+            self.assertEqual(statement.withholding_amount, 0)
+        self.assertTrue(billed.filtered(lambda s: s.user_id == an).mapped("withholding_payroll")[0])
+        self.assertIn(
+            "Commitment", billed.filtered(lambda s: s.user_id == binh)[0].withholding_reason
+        )
 
     def test_amounts_are_the_engine_s(self):
         leads = self.result["leads"]

@@ -694,3 +694,94 @@ def test_reconcile_a_recomputed_period_end_to_end():
         ("A", D(4_000_000), 1),  # re-rated from 5 % to 7 %
         ("B", D(28_000_000), None),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Split credit, team scope, agreed rates, sources
+# ---------------------------------------------------------------------------------------------
+
+
+def test_split_share_scales_every_base_and_is_explained():
+    result = compute_period(
+        [rule(rate=5), rule(2, base="deal", rate_type="fixed", rate=100_000)],
+        [deal("a", 10_000_000, share="0.6")],
+        rounding=D(1),
+    )
+    assert amounts(result) == [("a", 1, D(300_000)), ("a", 2, D(60_000))]
+    assert explained(result.lines[0])[:2] == [
+        "Base: revenue of the order lines 6,000,000",
+        "Credit split: 60 % of the deal's base 10,000,000",
+    ]
+
+
+def test_split_shares_reach_tiers_on_the_shared_base():
+    tiered = rule(tier_mode="retroactive", tiers=((0, 2), (50_000_000, 4)))
+    full = compute_period([tiered], [deal("a", 100_000_000, share=1)], rounding=D(1))
+    share = compute_period([tiered], [deal("a", 100_000_000, share="0.4")], rounding=D(1))
+    assert full.total == D(4_000_000)
+    assert share.total == D(800_000)  # 40,000,000 stays below the 4 % tier
+
+
+def test_bad_share_scope_or_rate_is_refused():
+    with pytest.raises(ValueError):
+        deal("a", 1, share=0)
+    with pytest.raises(ValueError):
+        deal("a", 1, share="1.5")
+    with pytest.raises(ValueError):
+        deal("a", 1, scope="other")
+    with pytest.raises(ValueError):
+        deal("a", 1, rate=-1)
+    with pytest.raises(ValueError):
+        rule(scope="other")
+
+
+def test_rules_apply_to_deals_of_their_scope_only():
+    own, team = rule(1, rate=5), rule(2, rate=1, scope="team")
+    result = compute_period(
+        [own, team],
+        [deal("mine", 10_000_000), deal("member", 20_000_000, scope="team")],
+        rounding=D(1),
+    )
+    assert sorted(amounts(result)) == [("member", 2, D(200_000)), ("mine", 1, D(500_000))]
+
+
+def test_agreed_rate_replaces_flat_percentage_rates_only():
+    rules = [
+        rule(1, rate=10),
+        rule(2, base="quantity", rate_type="fixed", rate=1_000),
+        rule(3, tier_mode="retroactive", tiers=((0, 2),)),
+    ]
+    result = compute_period(
+        rules,
+        [
+            Deal("a", day(1), (line(revenue=1_000_000, quantity=2),), rate=15),
+            Deal("b", day(2), (line(revenue=1_000_000, quantity=1),)),
+        ],
+        rounding=D(1),
+    )
+    assert amounts(result) == [
+        ("a", 1, D(150_000)),
+        ("a", 2, D(2_000)),
+        ("a", 3, D(20_000)),
+        ("b", 1, D(100_000)),
+        ("b", 2, D(1_000)),
+        ("b", 3, D(20_000)),
+    ]
+    assert explained(result.lines[0])[-1] == "1,000,000 at the agreed rate 15 %: 150,000"
+
+
+def test_agreed_rates_keep_rounded_lines_summing_to_the_rounded_total():
+    deals = [
+        Deal(key, day(1), (line(revenue=333),), rate=rate)
+        for key, rate in (("a", "1.5"), ("b", None), ("c", "2.5"))
+    ]
+    result = compute_period([rule(rate=1)], deals, rounding=D(1))
+    raw = D(333) * (D("0.015") + D("0.01") + D("0.025"))
+    assert result.total == round_amount(raw, D(1))
+
+
+def test_invoice_and_payment_sources_are_explained():
+    invoice = compute_period([rule(rate=10)], [deal("i", 1_000, source="invoice")])
+    payment = compute_period([rule(rate=10)], [deal("p", 1_000, source="payment")])
+    assert explained(invoice.lines[0])[0] == "Base: revenue of the invoice line 1,000"
+    assert explained(payment.lines[0])[0] == "Base: revenue paid by this payment 1,000"

@@ -100,17 +100,32 @@ class TestPlanConstraints(CommissionCommon):
             date_to="2026-05-31",
         )
 
-    def test_unsupported_beneficiary_and_trigger(self):
+    def test_rules_fit_the_beneficiary(self):
         self._assert_refused(
-            "not available yet",
+            "referrer plans pay per referred customer",
             [{"base": "revenue", "rate": 3}],
+            beneficiary_type="referrer",
+        )
+        self._assert_refused(
+            "team overrides pay team leaders",
+            [{"base": "revenue", "rate": 3, "scope": "team"}],
             beneficiary_type="partner",
         )
+
+    def test_clawback_only_for_invoice_plans(self):
         self._assert_refused(
-            "not available yet",
+            "posted invoices only", [{"base": "revenue", "rate": 3}], clawback_days=30
+        )
+        self._assert_refused(
+            "cannot be negative",
             [{"base": "revenue", "rate": 3}],
             trigger="invoice",
+            clawback_days=-1,
         )
+        plan = self._create_plan(
+            [{"base": "revenue", "rate": 3}], trigger="invoice", clawback_days=30
+        )
+        self.assertEqual(plan.clawback_days, 30)
 
     def test_rate_type_follows_base(self):
         self._assert_refused(

@@ -9,6 +9,21 @@ from odoo import fields, models
 class CommissionStatement(models.Model):
     _inherit = "commission.statement"
 
+    def message_post(self, **kwargs):
+        """Attach the workbook to the approval e-mail, in the payee's language."""
+        if (
+            self.env.context.get("commission_attach_statement_xlsx")
+            and len(self) == 1
+            and self.company_id.commission_statement_xlsx_mail
+        ):
+            statement = self.with_context(
+                lang=self.partner_id.lang or self.env.lang,
+                commission_attach_statement_xlsx=False,
+            )
+            attachment = (statement._xlsx_filename(), statement._generate_xlsx())
+            kwargs["attachments"] = [*(kwargs.get("attachments") or []), attachment]
+        return super().message_post(**kwargs)
+
     def _portal_xlsx_available(self):
         return True
 
@@ -106,14 +121,29 @@ class CommissionStatement(models.Model):
             sheet.write(row, 7, line.explanation or "")
             sheet.write(row, 8, line_states.get(line.state, ""))
         row += 1
-        sheet.write(row, 5, self.env._("Total"), bold)
+        gross = "withholding_amount" in statement._fields
+        sheet.write(row, 5, self.env._("Gross") if gross else self.env._("Total"), bold)
         first, last = header_row + 2, row  # spreadsheet rows are 1-based
         total = statement.amount_total
         if lines:
             sheet.write_formula(row, 6, f"=SUM(G{first}:G{last})", money_bold, total)
         else:
             sheet.write_number(row, 6, 0, money_bold)
+        total_row = row
+        if "withholding_amount" in statement._fields:
+            # gross (the total above), withheld (personal income tax...) and net paid
+            row += 1
+            sheet.write(row, 5, self.env._("Withheld"), bold)
+            sheet.write_number(row, 6, statement.withholding_amount or 0.0, money)
+            if "withholding_reason" in statement._fields and statement.withholding_reason:
+                sheet.write(row, 7, statement.withholding_reason)
+            row += 1
+            sheet.write(row, 5, self.env._("Net"), bold)
+            net = statement.net_amount if "net_amount" in statement._fields else None
+            if net is None:
+                net = total - (statement.withholding_amount or 0.0)
+            sheet.write_formula(row, 6, f"=G{total_row + 1}-G{row}", money_bold, net)
         sheet.freeze_panes(header_row + 1, 0)
-        sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
+        sheet.autofilter(header_row, 0, max(total_row - 1, header_row), len(columns) - 1)
         workbook.close()
         return buffer.getvalue()

@@ -12,5 +12,7 @@ class TestReportVietnamese(TransactionCase):
 
     def test_analysis_action_opens_pivot_first(self):
         action = self.env.ref("commission_tracking_report.commission_analysis_action")
-        self.assertEqual(action.res_model, "commission.line")
-        self.assertEqual(action.view_ids.mapped("view_mode"), ["pivot", "graph"])
+        self.assertEqual(action.res_model, "commission.analysis")
+        self.assertEqual(action.view_ids.mapped("view_mode"), ["pivot", "graph", "list"])
+        menu = self.env.ref("commission_tracking_report.menu_commission_analysis")
+        self.assertEqual(menu.action, action)
