@@ -35,7 +35,6 @@
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
-        "views/res_partner_referral_views.xml",
         "views/crm_lead_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

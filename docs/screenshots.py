@@ -155,6 +155,7 @@ def main():
     parser.add_argument("--manager", default="demo_manager:demo_manager")
     parser.add_argument("--salesperson", default="demo_an:demo_an")
     parser.add_argument("--accountant", default="admin:admin")
+    parser.add_argument("--portal", default="demo_hoa:demo_hoa", help="a referrer's portal login")
     parser.add_argument("--wait", type=float, default=6.0, help="seconds per page")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -222,13 +223,36 @@ def main():
                 (
                     "09_paid_statement",
                     "commission.statement",
-                    [("state", "=", "paid")],
+                    [("state", "=", "paid"), ("user_id", "!=", False)],
+                    "/odoo/action-commission_tracking.commission_statement_action/{id}",
+                ),
+                (
+                    "10_partner_plan",
+                    "commission.plan",
+                    [("beneficiary_type", "=", "partner")],
+                    "/odoo/action-commission_tracking.commission_plan_action/{id}",
+                ),
+                (
+                    "11_referral_statement",
+                    "commission.statement",
+                    [("line_ids.beneficiary_type", "=", "referrer")],
                     "/odoo/action-commission_tracking.commission_statement_action/{id}",
                 ),
             ],
+            "manager_dashboard": [
+                (
+                    "12_dashboard",
+                    None,
+                    None,
+                    "/odoo/action-commission_tracking_report.commission_dashboard_action",
+                ),
+            ],
+            "portal": [
+                ("13_portal", None, None, "/my/commissions"),
+            ],
         }
         for role, role_pages in pages.items():
-            login, password = getattr(args, role).split(":", 1)
+            login, password = getattr(args, role.split("_")[0]).split(":", 1)
             odoo = Odoo(args.url, args.db, login, password)
             odoo.set_lang(args.lang)
             browser.login(args.url, odoo.session_id)

@@ -14,7 +14,6 @@ from . import commission_statement
 from . import commission_dispute
 from . import res_company
 from . import res_partner
-from . import res_partner_referral
 from . import account_tax
 from . import res_config_settings
 from . import res_users

@@ -144,6 +144,11 @@ class CommissionLine(models.Model):
         "For marginal tiers: the effective rate.",
     )
     rate_type = fields.Selection(related="rule_id.rate_type")
+    rate_display = fields.Char(
+        string="Rate applied",
+        compute="_compute_rate_display",
+        help="The rate as a percentage, or the amount per unit, deal or referred customer.",
+    )
     amount = fields.Monetary(readonly=True, tracking=True)
     state = fields.Selection(
         selection=[
@@ -206,6 +211,17 @@ class CommissionLine(models.Model):
     def _compute_has_open_dispute(self):
         for line in self:
             line.has_open_dispute = any(d.state == "open" for d in line.dispute_ids)
+
+    @api.depends("rate", "rule_id.rate_type", "currency_id")
+    @api.depends_context("lang")
+    def _compute_rate_display(self):
+        for line in self:
+            if not line.rule_id:
+                line.rate_display = False
+            elif line.sudo().rule_id.rate_type == "percent":
+                line.rate_display = f"{formatLang(self.env, line.rate, digits=2)} %"
+            else:
+                line.rate_display = formatLang(self.env, line.rate, currency_obj=line.currency_id)
 
     @api.depends("origin_line_id")
     def _compute_is_correction(self):

@@ -41,6 +41,14 @@ class CommissionDashboard(models.TransientModel):
     )
     trend_html = fields.Html(string="Trend", compute="_compute_tables", sanitize=False)
 
+    @api.depends("date_from")
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = self.env._(
+                "Commission dashboard %(month)s",
+                month=dashboard.date_from.strftime("%m/%Y") if dashboard.date_from else "",
+            )
+
     def _default_date_from(self):
         return fields.Date.context_today(self).replace(day=1)
 
