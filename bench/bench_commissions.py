@@ -14,11 +14,17 @@ Measured (numbers refer to the performance issue's items):
    (a) winning them in one ``action_set_won()`` with the shipped automation active,
    (b) winning them with the automation archived, then ``leads._commission_compute()``;
    time, lines per second and SQL queries per opportunity;
+2. invoice-triggered computation: ``--invoice-lines`` posted customer invoice lines (invoices
+   of ``--lines-per-invoice`` lines, created with ``create(vals_list)`` and posted by batches of
+   ``--post-batch``), computed by ``commission.compute._compute_for_sources(moves=...)`` for
+   an invoice-triggered plan, against (7) a raw ``INSERT ... SELECT`` of as many rows;
 3. ``_gather_lines`` + ``_generate_statements`` for ``--payees`` payees;
 5. ``_generate_xlsx`` of one statement with ``--xlsx-lines`` lines (in a child process, so
    that its peak RSS is its own);
 6. winning one opportunity at a time (``--single-wins`` of them), automation active vs
-   archived;
+   archived; creating and posting ``--post-invoices`` customer invoices (same batches as (2))
+   with the invoice-triggered plan active, archived, and with the add-on's invoice hook
+   disabled (same run, same invoices, rolled back between);
 7. baseline: as many commission rows written by one ``INSERT ... SELECT``.
 
 Examples::
@@ -431,6 +437,191 @@ def phase_single_wins(env, data, args):
     return result
 
 
+# ----------------------------------------------------------------------
+# Invoices: (2) and the second half of (6)
+# ----------------------------------------------------------------------
+def create_invoice_plan(env, data):
+    """An invoice-triggered plan for all the salespeople: marginal tiers on the revenue of
+    each posted invoice line."""
+    from odoo import Command  # noqa: PLC0415
+
+    company = data["company"]
+    return env["commission.plan"].create(
+        {
+            "name": "Invoiced revenue",
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "trigger": "invoice",
+            "user_ids": [Command.set(data["salespeople"].ids)],
+            "rule_ids": [
+                Command.create(
+                    {
+                        "base": "revenue",
+                        "tier_mode": "marginal",
+                        "tier_ids": [
+                            Command.create({"threshold": t * 10, "rate": r, "sequence": i})
+                            for i, (t, r) in enumerate(TIERS)
+                        ],
+                    }
+                )
+            ],
+        }
+    )
+
+
+def get_invoice_plan(env, data):
+    plan = (
+        env["commission.plan"]
+        .with_context(active_test=False)
+        .search([("trigger", "=", "invoice"), ("company_id", "=", data["company"].id)], limit=1)
+    )
+    return plan or create_invoice_plan(env, data)
+
+
+def invoice_vals_list(data, count, lines_per_invoice, seed):
+    """Values of customer invoices with ``count`` product lines in all, dated this month."""
+    from odoo import Command  # noqa: PLC0415
+
+    rnd = random.Random(seed)
+    salespeople, customers, products = data["salespeople"], data["customers"], data["products"]
+    today = datetime.date.today()
+    vals_list = []
+    number = 0
+    while number < count:
+        size = min(lines_per_invoice, count - number)
+        index = len(vals_list)
+        vals_list.append(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customers[index % len(customers)].id,
+                "invoice_user_id": salespeople[index % len(salespeople)].id,
+                "team_id": data["team"].id,
+                "company_id": data["company"].id,
+                "invoice_date": today.replace(day=1 + index % today.day),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": products[(number + k) % len(products)].id,
+                            "quantity": rnd.randrange(1, 10),
+                            "price_unit": rnd.randrange(100, 5_000),
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                    for k in range(size)
+                ],
+            }
+        )
+        number += size
+    return vals_list
+
+
+def create_and_post(env, vals_list, batch):
+    """``create(vals_list)`` then ``action_post()`` per batch of ``batch`` invoices."""
+    Move = env["account.move"].with_context(mail_create_nolog=True, tracking_disable=True)
+    moves = env["account.move"]
+    for index in range(0, len(vals_list), batch):
+        chunk = Move.create(vals_list[index : index + batch])
+        chunk.action_post()
+        moves |= chunk
+    return moves
+
+
+def phase_invoices(env, data, args):
+    """(2) + (7): the computation of an invoice-triggered plan for ``--invoice-lines`` posted
+    invoice lines, and the same number of rows written by one ``INSERT ... SELECT``."""
+    result = {"lines": args.invoice_lines}
+    plan = get_invoice_plan(env, data)
+    plan.active = False  # posting the invoices below computes nothing
+    env.cr.commit()
+    start = time.perf_counter()
+    vals_list = invoice_vals_list(data, args.invoice_lines, args.lines_per_invoice, seed=2)
+    moves = create_and_post(env, vals_list, args.post_batch)
+    env.cr.commit()
+    result["setup_s"] = time.perf_counter() - start
+    result["invoices"] = len(moves)
+    move_ids = moves.ids
+    env.invalidate_all()
+    plan.active = True
+    env.cr.commit()
+
+    moves = env["account.move"].browse(move_ids)
+    before = line_count(env)
+    probe = Probe(env)
+    with probe.measure():
+        env["commission.compute"]._compute_for_sources(moves=moves)  # pylint: disable=protected-access
+    result["compute_s"], result["compute_q"] = probe.seconds, probe.queries
+    result["compute_lines"] = line_count(env) - before
+
+    # (7) the same rows (every product line x rule of the plan) by one INSERT ... SELECT
+    env.cr.execute("SAVEPOINT bench_baseline")
+    start = time.perf_counter()
+    env.cr.execute(
+        """
+        INSERT INTO commission_line (
+            name, plan_id, rule_id, user_id, partner_id, team_id, company_id, currency_id,
+            move_id, product_id, customer_id, deal_key, date, period_start, base_amount,
+            base_qty, rate, amount, state, is_adjustment, has_open_dispute, is_correction,
+            create_uid, write_uid, create_date, write_date)
+        SELECT move.name, plan.id, rule.id, move.invoice_user_id, usr.partner_id,
+               move.team_id, plan.company_id, plan.currency_id, move.id, aml.product_id,
+               move.commercial_partner_id, 'account.move.line,' || aml.id, move.invoice_date,
+               date_trunc('month', move.invoice_date)::date, -aml.balance, 0,
+               COALESCE(rule.rate, 0), -aml.balance * COALESCE(rule.rate, 0) / 100,
+               'pending', false, false, false, 1, 1, now(), now()
+          FROM account_move_line aml
+          JOIN account_move move ON move.id = aml.move_id
+          JOIN res_users usr ON usr.id = move.invoice_user_id
+          JOIN commission_plan_res_users_rel rel ON rel.user_id = move.invoice_user_id
+          JOIN commission_plan plan ON plan.id = rel.plan_id AND plan.id = %s
+          JOIN commission_rule rule ON rule.plan_id = plan.id
+         WHERE move.id = ANY(%s) AND aml.display_type = 'product'
+        """,
+        [plan.id, move_ids],
+    )
+    result["sql_s"] = time.perf_counter() - start
+    result["sql_rows"] = env.cr.rowcount
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_baseline")
+    rollback(env)
+    return result
+
+
+def phase_post_invoices(env, data, args):
+    """(6), second half: creating and posting the same ``--post-invoices`` invoices with the
+    invoice-triggered plan active, archived, and with the add-on's invoice hook disabled."""
+    from odoo.addons.commission_tracking.models.account_move import (  # noqa: PLC0415
+        AccountMove,
+    )
+
+    plan = get_invoice_plan(env, data)
+    env.cr.commit()
+    vals_list = invoice_vals_list(
+        data, args.post_invoices * args.lines_per_invoice, args.lines_per_invoice, seed=6
+    )
+    result = {"invoices": len(vals_list), "lines": args.post_invoices * args.lines_per_invoice}
+    hook = AccountMove._commission_compute_sources
+    configs = (("warmup", True, True), ("active", True, True), ("archived", False, True),
+               ("no_hook", False, False), ("active2", True, True))  # fmt: skip
+    for label, active, with_hook in configs:
+        plan.active = active
+        env.cr.commit()
+        before = line_count(env)
+        if not with_hook:
+            AccountMove._commission_compute_sources = lambda self: self.env["commission.line"]
+        try:
+            probe = Probe(env)
+            with probe.measure():
+                create_and_post(env, vals_list, args.post_batch)
+        finally:
+            AccountMove._commission_compute_sources = hook
+        if label != "warmup":
+            result[f"{label}_s"], result[f"{label}_q"] = probe.seconds, probe.queries
+            result[f"{label}_lines"] = line_count(env) - before
+        rollback(env)
+    plan.active = True
+    env.cr.commit()
+    return result
+
+
 def last_month(today):
     first_this = today.replace(day=1)
     last = first_this - datetime.timedelta(days=1)
@@ -653,6 +844,27 @@ def print_report(results):
                 ),
             )
         )
+    if "invoices" in results:
+        res = results["invoices"]
+        rows += [
+            (f"(2) {res['compute_lines']} commission lines from {res['lines']} invoice lines "
+             f"({res['invoices']} invoices)", f"{res['compute_s']:.2f} s",
+             f"{_rate(res['lines'], res['compute_s']):.0f} invoice lines/s, "
+             f"{res['compute_q'] / res['lines']:.3f} q/line ({res['compute_q']} queries)"),
+            (f"(7) invoices: INSERT ... SELECT of {res['sql_rows']} rows", f"{res['sql_s']:.3f} s",
+             f"compute / baseline = {res['compute_s'] / res['sql_s']:.1f}x"),
+        ]  # fmt: skip
+    if "post" in results:
+        res = results["post"]
+        rows.append(
+            (f"(6) create + post {res['invoices']} invoices ({res['lines']} lines)",
+             f"{res['active_s']:.2f} s / {res['active2_s']:.2f} s vs {res['archived_s']:.2f} s"
+             f" / {res['no_hook_s']:.2f} s",
+             f"active / archived plan = {res['active_s'] / res['archived_s']:.2f}x "
+             f"(2nd run {res['active2_s'] / res['archived_s']:.2f}x), active / no hook = "
+             f"{res['active_s'] / res['no_hook_s']:.2f}x; queries {res['active_q']} vs "
+             f"{res['archived_q']} vs {res['no_hook_q']}; {res['active_lines']} lines")
+        )  # fmt: skip
     if "statements" in results:
         res = results["statements"]
         total = res["gather_s"] + res["generate_s"]
@@ -713,6 +925,15 @@ def parse_args(argv):
         help="measure (1a), the automation path, only for N up to this (it is slow)",
     )
     parser.add_argument("--order-ratio", type=float, default=0.1, help="share with an order")
+    parser.add_argument(
+        "--invoice-lines", type=int, default=100_000, help="(2): posted invoice lines; 0 skips it"
+    )
+    parser.add_argument("--lines-per-invoice", type=int, default=10, help="(2) and (6)")
+    parser.add_argument("--post-batch", type=int, default=500, help="invoices posted at once")
+    parser.add_argument(
+        "--post-invoices", type=int, default=500, help="(6): invoices created and posted"
+    )
+    parser.add_argument("--skip-leads", action="store_true", help="skip (1) and the wins of (6)")
     parser.add_argument("--payees", type=int, default=1000, help="(3); 0 skips it")
     parser.add_argument("--lines-per-payee", type=int, default=10, help="(3)")
     parser.add_argument("--xlsx-lines", type=int, default=100_000, help="(5); 0 skips it")
@@ -741,14 +962,21 @@ def main(argv=None):
             data = build_company(env, args)
             cr.commit()  # pylint: disable=invalid-commit
             print(f"Company built in {time.perf_counter() - start:.1f} s")
-            sizes = sorted(args.opportunities)
+            sizes = [] if args.skip_leads else sorted(args.opportunities)
             for index, size in enumerate(sizes):
                 res = phase_compute(env, data, size, args, keep=index == len(sizes) - 1)
                 results["compute"].append(res)
                 print(f"(1) N={size} done: {json.dumps(res)}")
-            if args.single_wins:
+            if args.single_wins and not args.skip_leads:
                 results["single"] = phase_single_wins(env, data, args)
                 print(f"(6) done: {json.dumps(results['single'])}")
+            # (6) on invoices first: its period holds no other invoice yet
+            if args.post_invoices:
+                results["post"] = phase_post_invoices(env, data, args)
+                print(f"(6) invoices done: {json.dumps(results['post'])}")
+            if args.invoice_lines:
+                results["invoices"] = phase_invoices(env, data, args)
+                print(f"(2) done: {json.dumps(results['invoices'])}")
             if args.payees:
                 results["statements"] = phase_statements(env, data, args)
                 print(f"(3) done: {json.dumps(results['statements'])}")

@@ -145,10 +145,12 @@ class CommissionDemo(models.AbstractModel):
             company.commission_manager_id = team.user_id
         plans = demo._commission_demo_plans(company, salespeople, products)
         if partners:
-            plans |= demo._commission_demo_partner_plans(company, partners, products, customers)
+            plans |= demo._commission_demo_partner_plan(company, partners[0], products, customers)
         leads = demo._commission_demo_deals(team, salespeople, products, customers, today)
         if partners:
             demo._commission_demo_invoices(leads, partners[0], today)
+            # created once the orders are on their days, so that each referral is computed once
+            plans |= demo._commission_demo_referral_plan(company, partners[1:], customers, today)
         statements = demo._commission_demo_statements(company, team.user_id, salespeople, today)
         return {"plans": plans, "leads": leads, "statements": statements}
 
@@ -279,18 +281,11 @@ class CommissionDemo(models.AbstractModel):
         )
 
     @api.model
-    def _commission_demo_partner_plans(self, company, partners, products, customers):
-        """A reseller paid 8 % of the revenue invoiced through them (10 % agreed on software),
-        and a referral programme: 500,000 per referred customer, 800,000 from the fourth in a
-        month, counted on the customer's first confirmed order."""
-        reseller, hoa, tuan = partners
-        today = fields.Date.context_today(self)
-        referral_day = today.replace(day=1) - relativedelta(months=5)
-        customers[:2].write({"referred_by_id": hoa.id, "referral_date": referral_day})
-        customers[2].write({"referred_by_id": tuan.id, "referral_date": referral_day})
+    def _commission_demo_partner_plan(self, company, reseller, products, customers):
+        """A reseller paid 8 % of the revenue invoiced through them (10 % agreed on software);
+        the last two customers usually buy through them."""
         customers[4:6].write({"commission_partner_id": reseller.id})
-        Plan = self.env["commission.plan"]
-        partner_plan = Plan.create(
+        partner_plan = self.env["commission.plan"].create(
             {
                 "name": "Hoa hồng đại lý theo hoá đơn",
                 "sequence": 20,
@@ -311,7 +306,15 @@ class CommissionDemo(models.AbstractModel):
                 }
             )
         ]
-        referral_plan = Plan.create(
+        return partner_plan
+
+    @api.model
+    def _commission_demo_referral_plan(self, company, referrers, customers, today):
+        """A referral programme: 500,000 per referred customer, 800,000 from the fourth in a
+        month, counted on the customer's first confirmed order after the referral."""
+        hoa, tuan = referrers
+        referral_day = today.replace(day=1) - relativedelta(months=5)
+        referral_plan = self.env["commission.plan"].create(
             {
                 "name": "Chương trình giới thiệu khách hàng",
                 "sequence": 21,
@@ -335,7 +338,9 @@ class CommissionDemo(models.AbstractModel):
                 ],
             }
         )
-        return partner_plan | referral_plan
+        customers[:2].write({"referred_by_id": hoa.id, "referral_date": referral_day})
+        customers[2].write({"referred_by_id": tuan.id, "referral_date": referral_day})
+        return referral_plan
 
     @api.model
     def _commission_demo_invoices(self, leads, reseller, today):

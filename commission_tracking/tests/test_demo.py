@@ -86,8 +86,24 @@ class TestDemoData(TransactionCase):
         cls.customers = cls.env["res.partner"].create(
             [{"name": f"Khách hàng {index}", "company_id": cls.company.id} for index in range(6)]
         )
+        Partner = cls.env["res.partner"]
+        cls.partners = Partner.create(
+            [
+                {
+                    "name": name,
+                    "is_company": is_company,
+                    "company_id": cls.company.id,
+                    "bank_ids": [Command.create({"acc_number": account})],
+                }
+                for name, is_company, account in (
+                    ("Công ty Đại lý Minh Phát", True, "0011004455667"),
+                    ("Đỗ Thị Hoa", False, "0071000778899"),
+                    ("Vũ Anh Tuấn", False, "0041000112233"),
+                )
+            ]
+        )
         cls.result = cls.env["commission.demo"]._commission_demo_populate(
-            cls.team, cls.salespeople, cls.products, cls.customers
+            cls.team, cls.salespeople, cls.products, cls.customers, partners=cls.partners
         )
         cls.Line = cls.env["commission.line"]
 
@@ -112,10 +128,13 @@ class TestDemoData(TransactionCase):
 
     def test_every_plan_structure_produces_lines(self):
         plans = self.result["plans"]
-        self.assertEqual(len(plans), 6)
+        self.assertEqual(len(plans), 8)
+        self.assertEqual(
+            set(plans.mapped("beneficiary_type")), {"salesperson", "partner", "referrer"}
+        )
         rules = plans.rule_ids
         self.assertEqual(set(rules.mapped("tier_mode")), {"flat", "marginal", "retroactive"}, rules)
-        self.assertEqual(set(rules.mapped("base")), {"revenue", "margin", "deal"})
+        self.assertEqual(set(rules.mapped("base")), {"revenue", "margin", "deal", "referral"})
         self.assertTrue(plans.filtered(lambda p: len(p.rule_ids) > 1), "no hybrid plan")
         capped = plans.filtered("cap_amount")
         self.assertEqual(len(capped), 1)
@@ -136,7 +155,12 @@ class TestDemoData(TransactionCase):
             set(statements.mapped("state")),
             {"draft", "to_approve", "approved", "billed", "paid"},
         )
-        self.assertEqual(len(statements), len(STATEMENT_STATES) * len(self.salespeople))
+        self.assertEqual(
+            len(statements.filtered("user_id")), len(STATEMENT_STATES) * len(self.salespeople)
+        )
+        # the reseller has a statement for every closed month, the referrers for the month
+        # their referred customers first ordered
+        self.assertEqual(statements.filtered(lambda s: not s.user_id).partner_id, self.partners)
         for statement in statements:
             lines = statement.line_ids
             self.assertTrue(lines)
@@ -217,3 +241,35 @@ class TestDemoData(TransactionCase):
         self.assertEqual(set(leads.mapped("won_status")), {"won", "pending", "lost"})
         pending = leads.filtered(lambda lead: lead.won_status == "pending")
         self.assertTrue(all(pending.mapped("commission_expected")))
+
+    def test_sales_partner_and_referrers(self):
+        reseller, hoa, tuan = self.partners
+        plans = self.result["plans"]
+        partner_plan = plans.filtered(lambda p: p.beneficiary_type == "partner")
+        referral_plan = plans.filtered(lambda p: p.beneficiary_type == "referrer")
+        # the reseller's deals were invoiced (and the closed months paid); the commission
+        # follows the invoices, at the agreed 10 % on software and 8 % on the rest
+        invoices = self.env["account.move"].search(
+            [("commission_partner_id", "=", reseller.id), ("move_type", "=", "out_invoice")]
+        )
+        self.assertTrue(invoices)
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
+        self.assertIn("paid", invoices.mapped("payment_state"))
+        lines = partner_plan.line_ids.filtered(lambda line: line.state != "cancel")
+        self.assertEqual(lines.move_id, invoices)
+        self.assertEqual(lines.partner_id, reseller)
+        self.assertEqual(set(lines.mapped("rate")), {8.0, 10.0})
+        self.assertEqual(set(lines.mapped("state")), {"pending", "approved", "paid"})
+        # referrers: one line per referred customer, paid through their statements
+        referrals = referral_plan.line_ids.filtered(lambda line: line.state != "cancel")
+        self.assertEqual(referrals.customer_id, self.customers[:3])
+        self.assertEqual(referrals.partner_id, hoa | tuan)
+        statements = self.result["statements"].filtered(lambda s: s.partner_id in hoa | tuan)
+        self.assertEqual(set(statements.mapped("state")), {"paid"})
+        self.assertEqual(sum(statements.mapped("referred_customer_count")), 3)
+        # a company reseller is never withheld personal income tax
+        paid = self.result["statements"].filtered(
+            lambda s: s.partner_id == reseller and s.state == "paid"
+        )
+        self.assertTrue(paid)
+        self.assertFalse(any(paid.mapped("withholding_amount")))
