@@ -118,7 +118,7 @@ def load_registry(dbname):
     settings = odoo_env.db_settings()
     config.parse_config(
         [
-            f"--addons-path={odoo_env.addons_path(with_tests=False)}",
+            f"--addons-path={odoo_env.addons_path(with_tests=True)}",
             f"--db_host={settings['PGHOST']}",
             f"--db_port={settings['PGPORT']}",
             f"--db_user={settings['PGUSER']}",
@@ -139,7 +139,7 @@ def drop_database(dbname):
     with conn.cursor() as cur:
         cur.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            "WHERE datname = %s AND pid <> pg_backend_pid() AND usename = current_user",
             [dbname],
         )
         cur.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
@@ -515,15 +515,25 @@ def invoice_vals_list(data, count, lines_per_invoice, seed):
     return vals_list
 
 
-def create_and_post(env, vals_list, batch):
+def create_and_post(env, vals_list, batch, progress=False):
     """``create(vals_list)`` then ``action_post()`` per batch of ``batch`` invoices."""
     Move = env["account.move"].with_context(mail_create_nolog=True, tracking_disable=True)
-    moves = env["account.move"]
+    ids = []
     for index in range(0, len(vals_list), batch):
+        start = time.perf_counter()
         chunk = Move.create(vals_list[index : index + batch])
+        created = time.perf_counter()
         chunk.action_post()
-        moves |= chunk
-    return moves
+        ids += chunk.ids
+        if progress:
+            env.cr.commit()
+            env.invalidate_all()  # keep the cache small over many batches
+            print(
+                f"  invoices {index + len(chunk)}/{len(vals_list)}: create "
+                f"{created - start:.1f} s, post {time.perf_counter() - created:.1f} s",
+                flush=True,
+            )
+    return env["account.move"].browse(ids)
 
 
 def phase_invoices(env, data, args):
@@ -535,7 +545,7 @@ def phase_invoices(env, data, args):
     env.cr.commit()
     start = time.perf_counter()
     vals_list = invoice_vals_list(data, args.invoice_lines, args.lines_per_invoice, seed=2)
-    moves = create_and_post(env, vals_list, args.post_batch)
+    moves = create_and_post(env, vals_list, args.post_batch, progress=True)
     env.cr.commit()
     result["setup_s"] = time.perf_counter() - start
     result["invoices"] = len(moves)

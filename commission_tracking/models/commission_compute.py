@@ -295,30 +295,48 @@ class CommissionCompute(models.AbstractModel):
     @api.model
     def _candidates_invoice(self, move_lines):
         result = []
+        # what the lines of one invoice share, computed once per invoice
+        by_move = {}
         for aml in move_lines:
             move = aml.move_id
-            if aml.display_type != "product" or not self._invoice_counts(move):
+            if aml.display_type != "product":
+                continue
+            shared = by_move.get(move.id)
+            if shared is None:
+                shared = by_move[move.id] = (
+                    {
+                        "day": move.invoice_date or move.date,
+                        "company": move.company_id,
+                        "credits": self._invoice_credits(move),
+                        "partner": move.commission_partner_id,
+                        "team": move.team_id,
+                        "customer": move.partner_id.commercial_partner_id,
+                        "sign": -1 if move.move_type == "out_refund" else 1,
+                    }
+                    if self._invoice_counts(move)
+                    else False
+                )
+            if not shared:
                 continue
             result.append(
                 Candidate(
                     key=f"account.move.line,{aml.id}",
                     family="invoice",
                     record=aml,
-                    day=move.invoice_date or move.date,
-                    company=move.company_id,
-                    credits=self._invoice_credits(move),
-                    partner=move.commission_partner_id,
+                    day=shared["day"],
+                    company=shared["company"],
+                    credits=shared["credits"],
+                    partner=shared["partner"],
                     referrer=None,
-                    team=move.team_id,
-                    customer=move.partner_id.commercial_partner_id,
+                    team=shared["team"],
+                    customer=shared["customer"],
                     vals={
                         "name": f"{move.name} · {aml.product_id.display_name or aml.name or ''}",
                         "move_id": move.id,
                         "product_id": aml.product_id.id,
                         "order_id": aml.sale_line_ids.order_id[:1].id,
                         "source_currency_id": move.currency_id.id,
-                        "source_amount": aml.price_subtotal
-                        * (-1 if move.move_type == "out_refund" else 1),
+                        "source_amount": aml.price_subtotal * shared["sign"],
                     },
                     build=lambda plan, aml=aml: (
                         (aml._commission_deal_line(plan),),
@@ -441,6 +459,37 @@ class CommissionCompute(models.AbstractModel):
         for plan in plans:
             family = "referral" if plan.beneficiary_type == "referrer" else plan.trigger
             by_family[family].append(plan)
+        # what is read of a plan for every candidate, read once per plan (and day, and invoice)
+        plan_data = {}
+        starts = {}
+        claws_back = {}
+
+        def data_of(plan):
+            data = plan_data.get(plan)
+            if data is None:
+                data = plan_data[plan] = {
+                    "company": plan.company_id,
+                    "type": plan.beneficiary_type,
+                    "user_ids": frozenset(plan.user_ids.ids),
+                    "partner_ids": frozenset(plan.partner_ids.ids),
+                    "team": plan.beneficiary_type not in ("referrer", "partner")
+                    and plan._commission_has_team_rules(),
+                }
+            return data
+
+        def start_of(plan, day):
+            """The plan's period start for ``day``, or None if the plan does not cover it."""
+            key = (plan, day)
+            if key not in starts:
+                starts[key] = plan._get_period_bounds(day)[0] if plan._covers_date(day) else None
+            return starts[key]
+
+        def claws_back_of(plan, move):
+            key = (plan, move)
+            if key not in claws_back:
+                claws_back[key] = plan._commission_claws_back(move)
+            return claws_back[key]
+
         for candidate in candidates:
             if candidate.day is None:
                 continue
@@ -448,27 +497,28 @@ class CommissionCompute(models.AbstractModel):
             if candidate.family == "referral":
                 family_plans = [p for p in family_plans if p.trigger == candidate.trigger]
             for plan in family_plans:
-                if plan.company_id != candidate.company or not plan._covers_date(candidate.day):
+                data = data_of(plan)
+                if data["company"] != candidate.company:
                     continue
-                if candidate.family == "invoice" and plan._commission_claws_back(
-                    candidate.record.move_id
-                ):
+                start = start_of(plan, candidate.day)
+                if start is None:
                     continue
-                start = plan._get_period_bounds(candidate.day)[0]
-                if plan.beneficiary_type == "referrer":
-                    if candidate.referrer and candidate.referrer in plan.partner_ids:
+                if candidate.family == "invoice" and claws_back_of(plan, candidate.record.move_id):
+                    continue
+                if data["type"] == "referrer":
+                    if candidate.referrer and candidate.referrer.id in data["partner_ids"]:
                         yield (plan, candidate.referrer, start), candidate, "own", ONE
                     continue
-                if plan.beneficiary_type == "partner":
-                    if candidate.partner and candidate.partner in plan.partner_ids:
+                if data["type"] == "partner":
+                    if candidate.partner and candidate.partner.id in data["partner_ids"]:
                         yield (plan, candidate.partner, start), candidate, "own", ONE
                     continue
                 for user, share in candidate.credits:
-                    if user in plan.user_ids:
+                    if user.id in data["user_ids"]:
                         yield (plan, user, start), candidate, "own", share
-                if plan._commission_has_team_rules():
+                if data["team"]:
                     leader = candidate.team.user_id
-                    if not leader or leader not in plan.user_ids:
+                    if not leader or leader.id not in data["user_ids"]:
                         continue
                     share = sum(
                         (
@@ -716,6 +766,12 @@ class CommissionCompute(models.AbstractModel):
             if key in groups:
                 existing_by_group[key] |= line
 
+        refund_origins = self._refund_origin_lines(
+            candidate.record
+            for entries in deals_by_group.values()
+            for candidate, _deal_key, _deal in entries
+            if candidate.family == "invoice"
+        )
         to_create = []
         changed_leads = defaultdict(lambda: Line)
         skipped_by_lead = defaultdict(list)
@@ -774,6 +830,7 @@ class CommissionCompute(models.AbstractModel):
                         line_result,
                         amount,
                         origin_id,
+                        refund_origins=refund_origins,
                     )
                 )
         # No "created" chatter message per line: the opportunity's chatter tells the story.
@@ -809,7 +866,15 @@ class CommissionCompute(models.AbstractModel):
 
     @api.model
     def _prepare_line_vals(
-        self, plan, beneficiary, period_start, candidate, result, amount, origin_id
+        self,
+        plan,
+        beneficiary,
+        period_start,
+        candidate,
+        result,
+        amount,
+        origin_id,
+        refund_origins=None,
     ):
         origin = self.env["commission.line"].browse(origin_id)
         vals = self._result_vals(plan, result)
@@ -854,16 +919,76 @@ class CommissionCompute(models.AbstractModel):
             }
         )
         if not origin_id and candidate and candidate.family == "invoice":
-            vals["origin_line_id"] = self._refund_origin(plan, payee, candidate, result)
+            vals["origin_line_id"] = self._refund_origin(
+                plan, payee, candidate, result, refund_origins
+            )
         return vals
 
     @api.model
-    def _refund_origin(self, plan, payee, candidate, result):
+    def _refund_origin_lines(self, move_lines):
+        """For ``_refund_origin``, in one search: the original commission lines of the invoices
+        the credit notes of these invoice lines reverse, by (invoice, plan, rule, payee,
+        product)."""
+        reversed_moves = self.env["account.move"].union(
+            *(
+                aml.move_id.reversed_entry_id
+                for aml in move_lines
+                if aml.move_id.move_type == "out_refund"
+            )
+        )
+        result = {"move_ids": set(reversed_moves.ids), "lines": defaultdict(list)}
+        if not reversed_moves:
+            return result
+        for line in self.env["commission.line"].search(
+            [
+                ("move_id", "in", reversed_moves.ids),
+                ("state", "!=", "cancel"),
+                ("origin_line_id", "=", False),
+            ]
+        ):
+            key = (
+                line.move_id.id,
+                line.plan_id.id,
+                line.rule_id.id,
+                line.partner_id.id,
+                line.product_id.id,
+            )
+            result["lines"][key].append(line)
+        return result
+
+    @api.model
+    def _refund_origin(self, plan, payee, candidate, result, prefetched=None):
         """The commission line of the invoice a credit note line reverses (same plan, rule,
-        payee and product), so that the clawback is linked to what it takes back."""
+        payee and product), so that the clawback is linked to what it takes back.
+
+        ``prefetched`` (from ``_refund_origin_lines``) avoids a search per credit note line:
+        its lines are filtered and ordered as the search would (they may have been cancelled
+        or re-dated since it was made; none can have been created meanwhile).
+        """
         move = candidate.record.move_id
         if move.move_type != "out_refund" or not move.reversed_entry_id:
             return False
+        if prefetched is not None and move.reversed_entry_id.id in prefetched["move_ids"]:
+            key = (
+                move.reversed_entry_id.id,
+                plan.id,
+                result.rule_key,
+                payee.id,
+                candidate.record.product_id.id,
+            )
+            lines = [
+                line
+                for line in prefetched["lines"].get(key, ())
+                if line.state != "cancel" and not line.origin_line_id
+            ]
+            if not lines:
+                return False
+            # the model's order, "date desc, id desc" (PostgreSQL puts NULL first in DESC)
+            first = max(
+                lines,
+                key=lambda line: (line.date is False or line.date is None, line.date or 0, line.id),
+            )
+            return first.id
         origin = self.env["commission.line"].search(
             [
                 ("move_id", "=", move.reversed_entry_id.id),

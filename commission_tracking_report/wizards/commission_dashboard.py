@@ -151,7 +151,11 @@ class CommissionDashboard(models.TransientModel):
             dashboard.top_products_html = dashboard._html_table(
                 [self.env._("Product"), self.env._("Rate"), self.env._("Commission")],
                 [
-                    (product.display_name, "%.2f %%" % rate, dashboard._money(amount))
+                    (
+                        product.display_name,
+                        f"{formatLang(self.env, rate, digits=2)} %",
+                        dashboard._money(amount),
+                    )
                     for product, rate, amount in products
                 ],
             )
