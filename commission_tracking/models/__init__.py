@@ -3,6 +3,8 @@ from . import commission_rule
 from . import commission_rule_tier
 from . import commission_line
 from . import commission_compute
+from . import commission_recompute
+from . import commission_group_lock
 from . import commission_split
 from . import commission_partner_rate
 from . import crm_lead

@@ -136,6 +136,9 @@ class CommissionPlan(models.Model):
         "replace the rate of the plan's flat percentage rules for the matching deals.",
     )
     line_ids = fields.One2many("commission.line", "plan_id", string="Commission lines")
+    recompute_ids = fields.One2many("commission.recompute", "plan_id", string="Recomputations")
+    recompute_running = fields.Boolean(compute="_compute_recompute_running")
+    recompute_progress = fields.Float(compute="_compute_recompute_running")
     line_count = fields.Integer(compute="_compute_line_count")
     summary = fields.Text(
         compute="_compute_summary",
@@ -223,6 +226,13 @@ class CommissionPlan(models.Model):
                     )
                 )
             plan.summary = "\n".join(parts)
+
+    @api.depends("recompute_ids.state", "recompute_ids.group_done")
+    def _compute_recompute_running(self):
+        for plan in self:
+            running = plan.recompute_ids.filtered(lambda j: j.state in ("queued", "running"))
+            plan.recompute_running = bool(running)
+            plan.recompute_progress = running[:1].progress
 
     # ------------------------------------------------------------------
     # Constraints
@@ -360,6 +370,23 @@ class CommissionPlan(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def action_recompute(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Recompute commissions"),
+            "res_model": "commission.recompute",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_plan_id": self.id,
+                "default_date_from": self.date_from or today.replace(month=1, day=1),
+                "default_date_to": min(self.date_to or today, today),
+            },
+        }
+
     def action_view_lines(self):
         self.ensure_one()
         return self.env["commission.line"]._action_open_lines([("plan_id", "=", self.id)])
