@@ -95,6 +95,28 @@ class CommissionCommon(TransactionCase):
         )
         cls.Line = cls.env["commission.line"]
 
+    @classmethod
+    def _setup_accounting(cls, accountant_login=None):
+        """A chart of accounts (the company stays in VND), its bank journal, and an accountant
+        when ``accountant_login`` is given."""
+        cls.env["account.chart.template"].try_loading(
+            "generic_coa", company=cls.company, install_demo=False
+        )
+        # the generic chart sets its own currency: the company stays in VND
+        cls.company.currency_id = cls.vnd
+        cls.bank_journal = cls.env["account.journal"].search(
+            [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
+        )
+        if accountant_login:
+            cls.accountant = new_test_user(
+                cls.env,
+                login=accountant_login,
+                name="Kế Toán Hoa",
+                groups="account.group_account_invoice",
+                company_id=cls.company.id,
+                company_ids=[Command.set(cls.company.ids)],
+            )
+
     # ------------------------------------------------------------------
     # Builders
     # ------------------------------------------------------------------

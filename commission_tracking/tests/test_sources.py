@@ -16,16 +16,25 @@ class SourcesCommon(CommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
-        cls.company.currency_id = cls.vnd
-        cls.bank_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
-        )
+        cls._setup_accounting()
         cls.reseller = cls.env["res.partner"].create(
             {"name": "Đại lý Minh Phát", "is_company": True, "company_id": cls.company.id}
         )
+
+    @staticmethod
+    def _invoice_lines(lines):
+        """Commands for invoice lines ``(product, quantity, price)``, without taxes."""
+        return [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "quantity": qty,
+                    "price_unit": price,
+                    "tax_ids": [Command.clear()],
+                }
+            )
+            for product, qty, price in lines
+        ]
 
     def _invoice(self, lines, day=datetime.date(2026, 3, 10), user=None, post=True, **values):
         vals = {
@@ -35,17 +44,7 @@ class SourcesCommon(CommissionCommon):
             "team_id": self.team.id,
             "company_id": self.company.id,
             "invoice_date": day,
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "quantity": qty,
-                        "price_unit": price,
-                        "tax_ids": [Command.clear()],
-                    }
-                )
-                for product, qty, price in lines
-            ],
+            "invoice_line_ids": self._invoice_lines(lines),
         }
         vals.update(values)
         move = self.env["account.move"].create(vals)
@@ -72,17 +71,7 @@ class SourcesCommon(CommissionCommon):
         )
         refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
         if lines is not None:
-            refund.invoice_line_ids = [Command.clear()] + [
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "quantity": qty,
-                        "price_unit": price,
-                        "tax_ids": [Command.clear()],
-                    }
-                )
-                for product, qty, price in lines
-            ]
+            refund.invoice_line_ids = [Command.clear(), *self._invoice_lines(lines)]
         refund.invoice_date = day
         refund.action_post()
         return refund

@@ -19,24 +19,9 @@ class StatementCommon(CommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
-        # the generic chart sets its own currency: the company stays in VND
-        cls.company.currency_id = cls.vnd
-        cls.accountant = new_test_user(
-            cls.env,
-            login="ct_accountant",
-            name="Kế Toán Hoa",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls._setup_accounting(accountant_login="ct_accountant")
         cls.plan = cls._create_plan(
             [{"base": "revenue", "rate": 5}], users=cls.salesperson | cls.salesperson_2
-        )
-        cls.bank_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
         )
 
     def _statement(self, revenue=100_000_000, user=None, day=MARCH):

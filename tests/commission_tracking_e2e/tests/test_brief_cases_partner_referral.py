@@ -12,7 +12,7 @@ customers they referred, which ones, and what that earns.
 import datetime
 
 from odoo import Command
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.commission_tracking.tests.common import CommissionCommon
 
@@ -25,20 +25,7 @@ class TestBriefPartnerAndReferralCases(CommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
-        cls.company.currency_id = cls.vnd
-        cls.accountant = new_test_user(
-            cls.env,
-            login="ct_e2e_accountant",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.bank_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.company.id), ("type", "=", "bank")], limit=1
-        )
+        cls._setup_accounting(accountant_login="ct_e2e_accountant")
 
     def _generate(self):
         wizard = Form(self.env["commission.statement.generate"].with_user(self.admin))
