@@ -740,6 +740,8 @@ class CommissionCompute(models.AbstractModel):
         Line = self.env["commission.line"]
         Lead = self.env["crm.lead"].with_context(active_test=False)
         groups = set(groups)
+        # two transactions never compute the same group at once (see commission.group.lock)
+        self.env["commission.group.lock"]._acquire(groups)
         plans = self.env["commission.plan"].union(*(key[0] for key in groups))
         deals_by_group = self._gather_deals(groups)
         # Existing lines of all groups, in one search.
@@ -760,11 +762,15 @@ class CommissionCompute(models.AbstractModel):
             & (Domain("user_id", "in", users.ids) | Domain("partner_id", "in", partners.ids)),
             order="id",
         )
-        existing_by_group = defaultdict(lambda: Line)
+        # ids first, recordsets after: ``|=`` line by line is quadratic in a group's size
+        existing_ids = defaultdict(list)
         for line in existing:
             key = line._commission_group_key()
             if key in groups:
-                existing_by_group[key] |= line
+                existing_ids[key].append(line.id)
+        existing_by_group = defaultdict(
+            lambda: Line, {key: Line.browse(ids) for key, ids in existing_ids.items()}
+        )
 
         refund_origins = self._refund_origin_lines(
             candidate.record
@@ -814,12 +820,14 @@ class CommissionCompute(models.AbstractModel):
                 if candidate:
                     vals["date"] = candidate.day
                 line.write(vals)
-                changed_leads[line.lead_id] |= line
+                if line.lead_id:
+                    changed_leads[line.lead_id] |= line
             if reconciliation.cancels:
                 cancelled = Line.browse(reconciliation.cancels)
                 cancelled.write({"state": "cancel"})
                 for line in cancelled:
-                    changed_leads[line.lead_id] |= line
+                    if line.lead_id:
+                        changed_leads[line.lead_id] |= line
             for line_result, amount, origin_id in reconciliation.creates:
                 to_create.append(
                     self._prepare_line_vals(
@@ -838,7 +846,10 @@ class CommissionCompute(models.AbstractModel):
             to_create
         )
         for line in created:
-            changed_leads[line.lead_id] |= line
+            # only opportunities are notified: lines without one (invoices, orders, payments,
+            # referrals) are not collected (one ``|=`` per line made this quadratic)
+            if line.lead_id:
+                changed_leads[line.lead_id] |= line
         changed_leads.pop(Lead, None)
         changed_leads = {
             lead: lines
