@@ -41,6 +41,7 @@ TEMPLATE_FIELDS = {"subject", "body_html", "partner_to"}
 # Per-transaction store of notification values rendered in batch by ``_notify``.
 PRERENDER_KEY = "commission_tracking.prerendered_templates"
 CUSTOMER_INVOICE_TYPES = ("out_invoice", "out_refund")
+CLAWBACK_BATCH = 200  # invoices recomputed between two commits of the clawback
 ONE = Decimal(1)
 
 
@@ -178,8 +179,9 @@ class CommissionCompute(models.AbstractModel):
             .search([("clawback_days", ">", 0), ("trigger", "=", "invoice")])
         )
         today = fields.Date.context_today(self)
+        moves = self.env["account.move"].sudo()
         for plan in plans:
-            moves = (
+            moves |= (
                 self.env["account.move"]
                 .sudo()
                 .search(
@@ -197,8 +199,18 @@ class CommissionCompute(models.AbstractModel):
                     ]
                 )
             )
-            if moves:
-                self._compute_for_sources(moves=moves)
+        # in batches, each committed with its progress (Odoo's cron progress API); a run
+        # stopped by its time limit starts again at once (invoices already clawed back
+        # recompute to no change)
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        IrCron = self.env["ir.cron"]
+        if in_cron:
+            IrCron._commit_progress(remaining=len(moves))
+        for start in range(0, len(moves), CLAWBACK_BATCH):
+            batch = moves[start : start + CLAWBACK_BATCH]
+            self._compute_for_sources(moves=batch)
+            if in_cron and IrCron._commit_progress(len(batch)) <= 0:
+                return
 
     # ------------------------------------------------------------------
     # Candidates: one per source
