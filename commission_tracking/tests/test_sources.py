@@ -76,9 +76,9 @@ class SourcesCommon(CommissionCommon):
         refund.action_post()
         return refund
 
-    def _lines_of(self, plan, states=("pending", "approved", "paid")):
+    def _lines_of(self, plan, wanted=("pending", "approved", "paid")):
         return self.Line.search(
-            [("plan_id", "=", plan.id), ("state", "in", list(states))], order="id"
+            [("plan_id", "=", plan.id), ("state", "in", list(wanted))], order="id"
         )
 
     def _approve(self, lines):
