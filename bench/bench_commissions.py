@@ -178,6 +178,11 @@ def set_automation(env, active):
     env["base.automation"]._register_hook()
 
 
+def set_background(env, data, active):
+    data["company"].commission_compute_in_background = active
+    env.cr.commit()
+
+
 def rollback(env):
     env.cr.rollback()
     env.invalidate_all()
@@ -366,6 +371,22 @@ def phase_compute(env, data, size, args, keep):
         result["auto_lines"] = line_count(env) - before
         rollback(env)
 
+    # (1c) background mode: winning in batch queues the opportunities, the scheduled action
+    # computes the queue (its notifications included)
+    set_background(env, data, True)
+    before = line_count(env)
+    probe = Probe(env)
+    with probe.measure():
+        env["crm.lead"].browse(lead_ids).action_set_won()
+    result["queue_win_s"], result["queue_win_q"] = probe.seconds, probe.queries
+    probe = Probe(env)
+    with probe.measure():
+        env["commission.queue"]._cron_process()  # pylint: disable=protected-access
+    result["queue_s"], result["queue_q"] = probe.seconds, probe.queries
+    result["queue_lines"] = line_count(env) - before
+    rollback(env)
+    set_background(env, data, False)
+
     # (1b) automation archived: winning in batch, then the batch API
     set_automation(env, False)
     leads = env["crm.lead"].browse(lead_ids)
@@ -379,6 +400,24 @@ def phase_compute(env, data, size, args, keep):
         leads._commission_compute()  # pylint: disable=protected-access
     result["batch_s"], result["batch_q"] = probe.seconds, probe.queries
     result["batch_lines"] = line_count(env) - before
+    # the same computation without the e-mails to the salespeople (diagnostic: what the
+    # e-mails cost; the shipped computation always sends them)
+    env.cr.execute("SAVEPOINT bench_no_mail")
+    env.invalidate_all()
+    compute_class = type(env["commission.compute"])
+    notify = compute_class._notify  # pylint: disable=protected-access
+    compute_class._notify = lambda *args, **kwargs: None  # pylint: disable=protected-access
+    try:
+        env.cr.execute("DELETE FROM commission_line WHERE lead_id = ANY(%s)", [lead_ids])
+        env.invalidate_all()
+        probe = Probe(env)
+        with probe.measure():
+            env["crm.lead"].browse(lead_ids)._commission_compute()  # pylint: disable=protected-access
+        result["nomail_s"], result["nomail_q"] = probe.seconds, probe.queries
+    finally:
+        compute_class._notify = notify  # pylint: disable=protected-access
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_no_mail")
+    env.invalidate_all()
 
     # (7) the same number of rows by one INSERT ... SELECT: every (won lead, rule of a plan
     # covering its salesperson), a flat rate on the expected revenue
@@ -422,8 +461,13 @@ def phase_single_wins(env, data, args):
     env.cr.commit()
     lead_ids = leads.ids
     result = {"count": len(lead_ids)}
-    for label, active in (("active", True), ("archived", False)):
+    for label, active, background in (
+        ("active", True, False),
+        ("archived", False, False),
+        ("background", True, True),
+    ):
         set_automation(env, active)
+        set_background(env, data, background)
         seconds = queries = 0.0
         for lead_id in lead_ids:
             probe = Probe(env)
@@ -433,8 +477,14 @@ def phase_single_wins(env, data, args):
             queries += probe.queries
         result[f"{label}_s"] = seconds / len(lead_ids)
         result[f"{label}_q"] = queries / len(lead_ids)
+        if background:
+            probe = Probe(env)
+            with probe.measure():
+                env["commission.queue"]._cron_process()  # pylint: disable=protected-access
+            result["queue_s"] = probe.seconds / len(lead_ids)
         rollback(env)
     set_automation(env, True)
+    set_background(env, data, False)
     return result
 
 
@@ -843,8 +893,17 @@ def print_report(results):
             (f"(1) N={n} leads._commission_compute()", f"{res['batch_s']:.2f} s",
              f"{_rate(res['batch_lines'], res['batch_s']):.0f} lines/s, "
              f"{res['batch_q'] / n:.2f} q/opp ({res['batch_lines']} lines)"),
+            (f"(1) N={n} same, without the e-mails (diagnostic)", f"{res['nomail_s']:.2f} s",
+             f"{_rate(res['batch_lines'], res['nomail_s']):.0f} lines/s, "
+             f"{_rate(n, res['nomail_s']):.0f} opp/s, {res['nomail_q'] / n:.2f} q/opp"),
             (f"(1) N={n} end to end (win + compute)", f"{e2e:.2f} s",
              f"{_rate(n, e2e):.0f} opp/s"),
+            (f"(1) N={n} background: win in batch (queued)", f"{res['queue_win_s']:.2f} s",
+             f"{res['queue_win_q'] / n:.1f} q/opp"),
+            (f"(1) N={n} background: scheduled action", f"{res['queue_s']:.2f} s",
+             f"{_rate(n, res['queue_s']):.0f} opp/s, "
+             f"{_rate(res['queue_lines'], res['queue_s']):.0f} lines/s, "
+             f"{res['queue_q'] / n:.1f} q/opp ({res['queue_lines']} lines)"),
             (f"(7) N={n} INSERT ... SELECT baseline", f"{res['sql_s']:.3f} s",
              f"{res['sql_rows']} rows; compute / baseline = "
              f"{res['batch_s'] / res['sql_s']:.0f}x, end to end / baseline = "
@@ -917,6 +976,15 @@ def print_report(results):
                 f"{res['active_s'] * 1000:.1f} ms vs {res['archived_s'] * 1000:.1f} ms",
                 f"ratio {res['active_s'] / res['archived_s']:.2f}x; queries "
                 f"{res['active_q']:.0f} vs {res['archived_q']:.0f}",
+            )
+        )
+        rows.append(
+            (
+                f"(6) win 1 opportunity, background mode (avg of {res['count']})",
+                f"{res['background_s'] * 1000:.1f} ms vs {res['archived_s'] * 1000:.1f} ms",
+                f"ratio {res['background_s'] / res['archived_s']:.2f}x; queries "
+                f"{res['background_q']:.0f}; then {res['queue_s'] * 1000:.1f} ms per "
+                "opportunity in the scheduled action",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

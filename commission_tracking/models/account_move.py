@@ -288,7 +288,7 @@ class AccountMove(models.Model):
         invoices = self.filtered(lambda move: move.move_type in ("out_invoice", "out_refund"))
         if not invoices:
             return self.env["commission.line"]
-        return self.env["commission.compute"]._compute_for_sources(moves=invoices)
+        return self.env["commission.compute"]._compute_or_queue(moves=invoices)
 
     def _commission_payment_partials(self):
         """The reconciliations of these invoices' receivable lines with payments."""

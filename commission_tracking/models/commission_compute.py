@@ -164,6 +164,29 @@ class CommissionCompute(models.AbstractModel):
         return self._compute_groups(groups, touched_leads=leads)
 
     @api.model
+    def _compute_or_queue(self, leads=None, orders=None, moves=None, customers=None):
+        """Automatic recomputation after a change of these sources: computed now, or queued
+        for the background job when their company computes commissions in the background
+        (Settings). Returns the lines created now."""
+        sources = {
+            "crm.lead": leads or self.env["crm.lead"],
+            "sale.order": orders or self.env["sale.order"],
+            "account.move": moves or self.env["account.move"],
+            "res.partner": customers or self.env["res.partner"],
+        }
+        now = self.env["commission.queue"]._enqueue(
+            {model: records for model, records in sources.items() if records}
+        )
+        if not any(now.values()):
+            return self.env["commission.line"]
+        return self._compute_for_sources(
+            leads=now.get("crm.lead"),
+            orders=now.get("sale.order"),
+            moves=now.get("account.move"),
+            customers=now.get("res.partner"),
+        )
+
+    @api.model
     def _get_plans(self, companies):
         if not companies:
             return self.env["commission.plan"]

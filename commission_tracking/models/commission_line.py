@@ -280,6 +280,28 @@ class CommissionLine(models.Model):
             self.statement_id and self.statement_id.state != "draft"
         )
 
+    def _check_company(self, fnames=None):
+        """The ORM's check, once per distinct company and linked records.
+
+        A computation creates thousands of lines that share a few plans, rules and statements;
+        the ORM checks every line and field one by one (a domain filter each). Lines with the
+        same company and the same linked records get the same verdict: one of each is checked.
+        """
+        if len(self) < 2:
+            return super()._check_company(fnames)
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.relational and field.check_company
+        ]
+        representatives = {}
+        for line in self.sudo():
+            key = (line.company_id.id, *(tuple(line[name].ids) for name in names))
+            representatives.setdefault(key, line.id)
+        return super(CommissionLine, self.browse(list(representatives.values())))._check_company(
+            fnames
+        )
+
     @api.constrains("statement_id", "partner_id", "company_id", "currency_id")
     def _check_statement(self):
         self.statement_id._check_lines()

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from .. import engine
+from .base_automation import COMMISSION_BATCH_KEY
 
 
 class CrmLead(models.Model):
@@ -25,6 +26,11 @@ class CrmLead(models.Model):
         help="Total of the commission lines of this opportunity that are not cancelled.",
     )
 
+    commission_queued = fields.Boolean(
+        compute="_compute_commission_queued",
+        string="Commissions queued",
+        help="The computation of this opportunity's commissions waits for the background job.",
+    )
     commission_partner_id = fields.Many2one(
         "res.partner",
         string="Sales partner",
@@ -73,6 +79,11 @@ class CrmLead(models.Model):
                     lead.commission_partner_expected = Compute._forecast(
                         candidate, ("partner",), lead.commission_partner_id
                     )
+
+    def _compute_commission_queued(self):
+        queued = self.env["commission.queue"]._queued_ids(self._name, self._origin.ids)
+        for lead in self:
+            lead.commission_queued = lead._origin.id in queued
 
     @api.depends("commission_line_ids.amount", "commission_line_ids.state")
     def _compute_commission_total(self):
@@ -153,14 +164,32 @@ class CrmLead(models.Model):
     def _commission_compute(self):
         """Recompute the commissions of these opportunities (won, lost or reopened).
 
-        Called by the shipped automation rule and by the "Compute commissions" actions. The
-        caller must be able to read the opportunities; the lines are then written as superuser.
+        Called by the shipped automation rule and the other automatic hooks: inside an
+        automation run, the opportunities are collected and computed once the rule has run on
+        all of them (see ``base.automation._process``); the computation is then done at once,
+        or queued when the company computes commissions in the background. The caller must be
+        able to read the opportunities; the lines are then written as superuser.
         """
+        batch = self.env.context.get(COMMISSION_BATCH_KEY)
+        if batch is not None:
+            batch.append(self)
+            return self.env["commission.line"]
         self.check_access("read")
-        return self.env["commission.compute"]._compute_for_leads(self)
+        # only won opportunities and those that had commissions (lost, reopened) change
+        # anything: a new or moved open opportunity is not even queued
+        leads = self.filtered(lambda lead: lead._commission_is_won())
+        leads |= (
+            self.env["commission.line"]
+            .sudo()
+            .search([("lead_id", "in", (self - leads).ids)])
+            .lead_id.with_env(self.env)
+        )
+        return self.env["commission.compute"]._compute_or_queue(leads=leads)
 
     def action_compute_commissions(self):
-        lines = self._commission_compute()
+        # asked for by a person: computed now, even in background mode
+        self.check_access("read")
+        lines = self.env["commission.compute"]._compute_for_leads(self)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -11,6 +11,13 @@ VN_PIT_ACCOUNT = "chart33351"
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    commission_compute_in_background = fields.Boolean(
+        string="Compute commissions in the background",
+        help="Winning an opportunity, confirming an order or posting an invoice queues the "
+        "computation of its commissions for a scheduled action that runs at once, instead of "
+        "computing them before the screen answers. For companies with many salespeople or "
+        "large imports: the lines appear a few seconds later.",
+    )
     commission_manager_id = fields.Many2one(
         "res.users",
         string="Commission manager",

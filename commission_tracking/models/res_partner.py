@@ -247,7 +247,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if {"referred_by_id", "referral_date"}.intersection(vals):
-            self.env["commission.compute"]._compute_for_sources(customers=self)
+            self.env["commission.compute"]._compute_or_queue(customers=self)
         return result
 
     def action_view_referred_customers(self):

@@ -186,7 +186,7 @@ class SaleOrder(models.Model):
         if not self:
             return self.env["commission.line"]
         self.check_access("read")
-        return self.env["commission.compute"]._compute_for_sources(orders=self)
+        return self.env["commission.compute"]._compute_or_queue(orders=self)
 
     def action_view_commission_lines(self):
         self.ensure_one()

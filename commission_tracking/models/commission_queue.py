@@ -1,0 +1,173 @@
+"""Automatic computations deferred to the background.
+
+A company that computes its commissions in the background (Settings) does not compute them in
+the transaction that wins an opportunity, confirms an order or posts an invoice: the source is
+queued here and a scheduled action, triggered at once, computes everything queued in batches
+(one computation per batch: the salespeople's periods are recomputed once for all their new
+deals), committing its progress after each batch. The person who clicked "Won" does not wait.
+"""
+
+import logging
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SOURCES = 1000  # queued sources computed together between two commits
+
+QUEUED_MODELS = [
+    ("crm.lead", "Opportunity"),
+    ("sale.order", "Sales order"),
+    ("account.move", "Invoice"),
+    ("res.partner", "Referred customer"),
+]
+# commission.compute._compute_for_sources argument of each model
+SOURCE_ARGS = {
+    "crm.lead": "leads",
+    "sale.order": "orders",
+    "account.move": "moves",
+    "res.partner": "customers",
+}
+
+
+class CommissionQueue(models.Model):
+    _name = "commission.queue"
+    _description = "Commission computation in the background"
+    _order = "id"
+
+    res_model = fields.Selection(QUEUED_MODELS, string="Source", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Source ID", model_field="res_model", required=True, readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    error = fields.Text(
+        readonly=True,
+        help="Why this source could not be computed; it is not retried until the queue "
+        "entry is deleted and the source changes again.",
+    )
+
+    _source_index = models.Index("(res_model, res_id)")
+
+    # ------------------------------------------------------------------
+    # Queueing
+    # ------------------------------------------------------------------
+    @api.model
+    def _source_company(self, record):
+        if record._name == "crm.lead":
+            return record.company_id or record.user_id.company_id or self.env.company
+        if record._name == "res.partner":
+            return self.env.company
+        return record.company_id
+
+    @api.model
+    def _enqueue(self, sources):
+        """Queue the sources of the companies that compute in the background.
+
+        ``sources``: {model name: recordset}. Returns the same dict with the sources left to
+        compute now.
+        """
+        vals_list = []
+        now = {}
+        for model, records in sources.items():
+            keep = records.browse()
+            queued = None
+            for record in records:
+                company = self._source_company(record)
+                if company.commission_compute_in_background:
+                    if queued is None:
+                        queued = self._queued_ids(model, records.ids)
+                    if record.id in queued:
+                        continue  # already waiting: computed once
+                    vals_list.append(
+                        {"res_model": model, "res_id": record.id, "company_id": company.id}
+                    )
+                else:
+                    keep += record
+            now[model] = keep
+        if vals_list:
+            self.sudo().create(vals_list)
+            self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+        return now
+
+    @api.model
+    def _queued_ids(self, model, ids):
+        """The ids among ``ids`` of ``model`` waiting for their computation."""
+        if not ids:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                "SELECT res_id FROM commission_queue "
+                "WHERE res_model = %s AND res_id = ANY(%s) AND error IS NULL",
+                model,
+                list(ids),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process(self, batch_size=BATCH_SOURCES, max_batches=None):
+        """Compute what is queued, batch by batch; each batch is committed with its progress,
+        so an interrupted run resumes with what is still queued. Two workers share the queue
+        (``FOR UPDATE SKIP LOCKED``): neither waits for the other's rows."""
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        IrCron = self.env["ir.cron"]
+        if in_cron:
+            IrCron._commit_progress(remaining=self.search_count([("error", "=", False)]))
+        batches = 0
+        while True:
+            if max_batches is not None and batches >= max_batches:
+                return not self.search_count([("error", "=", False)], limit=1)
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, res_model, res_id FROM commission_queue WHERE error IS NULL "
+                    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    batch_size,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return True
+            self._process_rows(rows)
+            batches += 1
+            if in_cron and IrCron._commit_progress(len(rows)) <= 0:
+                return False  # out of time: the cron runs again at once for the rest
+
+    def _sources_of(self, rows):
+        ids = defaultdict(set)
+        for _queue_id, model, res_id in rows:
+            ids[model].add(res_id)
+        return {
+            SOURCE_ARGS[model]: self.env[model].sudo().browse(sorted(res_ids)).exists()
+            for model, res_ids in ids.items()
+        }
+
+    def _process_rows(self, rows):
+        compute = self.env["commission.compute"]
+        failed = set()
+        try:
+            with self.env.cr.savepoint():
+                compute._compute_for_sources(**self._sources_of(rows))
+        except psycopg2.OperationalError:
+            raise  # concurrency (serialization, lock): the whole run is retried by Odoo
+        except Exception:  # noqa: BLE001  # pylint: disable=broad-except
+            # one bad source must not block the others: compute them one by one and keep
+            # the failing ones, with their error, out of the queue's way
+            _logger.warning("Queued commission computation failed; retrying one by one")
+            for row in rows:
+                try:
+                    with self.env.cr.savepoint():
+                        compute._compute_for_sources(**self._sources_of([row]))
+                except psycopg2.OperationalError:
+                    raise
+                except Exception as error:  # noqa: BLE001  # pylint: disable=broad-except
+                    _logger.exception("Commission computation of %s,%s failed", row[1], row[2])
+                    self.sudo().browse(row[0]).error = str(error) or repr(error)
+                    failed.add(row[0])
+        self.sudo().browse([row[0] for row in rows if row[0] not in failed]).unlink()

@@ -1,0 +1,179 @@
+"""Automatic computations in batches: one computation per automation run, and the background
+mode where winning, confirming or posting only queues the computation."""
+
+import datetime
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from .common import CommissionCommon
+
+MARCH = datetime.date(2026, 3, 10)
+
+
+@tagged("post_install", "-at_install")
+class TestAutomationBatch(CommissionCommon):
+    def test_batch_win_is_computed_once(self):
+        self._create_plan(
+            [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
+        )
+        leads = self.env["crm.lead"].union(
+            *(
+                self._create_lead(f"Deal {index}", user=user, revenue=10_000_000 * index)
+                for index, user in enumerate(
+                    (self.salesperson, self.salesperson_2, self.salesperson), start=1
+                )
+            )
+        )
+        Compute = type(self.env["commission.compute"])
+        original = Compute._compute_for_sources
+        calls = []
+
+        def spy(compute, leads=None, **kwargs):
+            calls.append(leads)
+            return original(compute, leads=leads, **kwargs)
+
+        with patch.object(Compute, "_compute_for_sources", spy):
+            leads.action_set_won()  # one write: the automation runs on the 3 opportunities
+        self.assertEqual(len(calls), 1, "one computation for the automation run, not one each")
+        self.assertEqual(calls[0], leads)
+        self.assertEqual(
+            sorted(self.Line.search([("lead_id", "in", leads.ids)]).mapped("amount")),
+            [300_000, 600_000, 900_000],
+        )
+
+    def test_company_check_still_refuses_another_companys_plan(self):
+        """Lines are checked once per distinct company and plan, and still checked."""
+        other = self.env["res.company"].create({"name": "Other", "currency_id": self.vnd.id})
+        plan = self._create_plan([{"base": "revenue", "rate": 3}])
+        vals = {
+            "name": "Forged",
+            "plan_id": plan.id,
+            "rule_id": plan.rule_ids.id,
+            "user_id": self.salesperson.id,
+            "partner_id": self.salesperson.partner_id.id,
+            "currency_id": self.vnd.id,
+            "date": MARCH,
+            "period_start": MARCH.replace(day=1),
+            "amount": 1,
+        }
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.env.cr.savepoint():
+            self.Line.sudo().create(
+                [
+                    {**vals, "company_id": self.company.id},
+                    {**vals, "company_id": self.company.id},
+                    {**vals, "company_id": other.id},
+                ]
+            )
+        self.assertFalse(self.Line.sudo().search([("name", "=", "Forged")]))
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundComputation(CommissionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.commission_compute_in_background = True
+        cls.plan = cls._create_plan(
+            [{"base": "revenue", "rate": 3}], users=cls.salesperson | cls.salesperson_2
+        )
+        cls.Queue = cls.env["commission.queue"]
+
+    def test_win_is_queued_and_computed_by_the_cron(self):
+        lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
+        self.assertFalse(self._lines(lead), "nothing computed in the win's transaction")
+        self.assertTrue(lead.commission_queued)
+        self.assertEqual(set(self.Queue.search([]).mapped("res_id")), {lead.id})
+        self.assertTrue(self.Queue._cron_process())
+        self.assertEqual(self._lines(lead).amount, 3_000_000)
+        self.assertFalse(self.Queue.search([]))
+        lead.invalidate_recordset(["commission_queued"])
+        self.assertFalse(lead.commission_queued)
+        # the salesperson is told, by the job
+        notified = lead.message_ids.filtered(
+            lambda message: self.salesperson.partner_id in message.partner_ids
+        )
+        self.assertIn("3,000,000", notified[0].body)
+
+    def test_queue_is_processed_in_batches_and_resumes(self):
+        # three (salesperson, month) periods: each queued opportunity is its own computation
+        leads = self.env["crm.lead"].union(
+            *(
+                self._win(
+                    self._create_lead(f"Deal {month}", user=user, revenue=10_000_000 * month),
+                    datetime.date(2026, month, 10),
+                )
+                for month, user in (
+                    (1, self.salesperson),
+                    (2, self.salesperson_2),
+                    (3, self.salesperson),
+                )
+            )
+        )
+        self.assertFalse(self.Queue._cron_process(batch_size=2, max_batches=1))
+        self.assertEqual(len(self.Queue.search([])), 1, "the third waits for the next run")
+        self.assertEqual(len(self.Line.search([("lead_id", "in", leads.ids)])), 2)
+        self.assertTrue(self.Queue._cron_process(batch_size=2))
+        self.assertEqual(
+            sorted(self.Line.search([("lead_id", "in", leads.ids)]).mapped("amount")),
+            [300_000, 600_000, 900_000],
+        )
+
+    def test_button_computes_at_once(self):
+        lead = self._create_lead(revenue=100_000_000)
+        self._win(lead, MARCH)
+        self.Queue.search([]).unlink()
+        lead.with_user(self.manager).action_compute_commissions()
+        self.assertEqual(self._lines(lead).amount, 3_000_000)
+
+    def test_confirmed_order_is_queued(self):
+        plan = self._create_plan([{"base": "revenue", "rate": 5}], trigger="order")
+        order = self._create_order(
+            self._create_lead(revenue=0), [(self.product_license, 2, 10_000_000)]
+        )
+        self.assertFalse(self.Line.search([("order_id", "=", order.id)]))
+        self.assertIn(order.id, self.Queue._queued_ids("sale.order", order.ids))
+        self.Queue._cron_process()
+        self.assertEqual(
+            self.Line.search([("order_id", "=", order.id), ("plan_id", "=", plan.id)]).amount,
+            1_000_000,
+        )
+
+    def test_failing_source_does_not_block_the_others(self):
+        good = self._win(self._create_lead("Good", revenue=100_000_000), MARCH)
+        # another salesperson and month: computing the good one does not touch its period
+        bad = self._win(
+            self._create_lead("Bad", user=self.salesperson_2, revenue=50_000_000),
+            datetime.date(2026, 4, 10),
+        )
+        Compute = type(self.env["commission.compute"])
+        original = Compute._compute_for_sources
+
+        def fail_on_bad(compute, leads=None, **kwargs):
+            if leads and bad in leads:
+                raise UserError("broken opportunity")
+            return original(compute, leads=leads, **kwargs)
+
+        with (
+            patch.object(Compute, "_compute_for_sources", fail_on_bad),
+            mute_logger("odoo.addons.commission_tracking.models.commission_queue"),
+        ):
+            self.assertTrue(self.Queue._cron_process())
+        self.assertEqual(self._lines(good).amount, 3_000_000)
+        self.assertFalse(self._lines(bad))
+        failed = self.Queue.search([])
+        self.assertEqual(set(failed.mapped("res_id")), {bad.id})
+        self.assertIn("broken opportunity", failed[0].error)
+        # kept aside: the next runs do not retry it
+        self.assertTrue(self.Queue._cron_process())
+        self.assertFalse(bad.commission_queued, "not shown as pending any more")
+
+    def test_setting_is_in_the_settings(self):
+        with Form(self.env["res.config.settings"]) as settings:
+            self.assertTrue(settings.commission_compute_in_background)
+            settings.commission_compute_in_background = False
+        self.assertFalse(self.company.commission_compute_in_background)
+        lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
+        self.assertEqual(self._lines(lead).amount, 3_000_000, "computed at once again")
