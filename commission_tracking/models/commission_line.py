@@ -290,9 +290,7 @@ class CommissionLine(models.Model):
         if len(self) < 2:
             return super()._check_company(fnames)
         names = [
-            name
-            for name, field in self._fields.items()
-            if field.relational and field.check_company
+            name for name, field in self._fields.items() if field.relational and field.check_company
         ]
         representatives = {}
         for line in self.sudo():
