@@ -1,8 +1,20 @@
+import itertools
+
 from odoo import models
 
-# Context key: while an automation rule runs, the opportunities whose commissions it asks for
-# are collected in this list and computed once, together, when the rule is done.
+# Context key: while automation rules run, the opportunities whose commissions the shipped rule
+# asks for are collected (in the cursor's cache, under this key's value) and computed once,
+# together, when the rules are done.
 COMMISSION_BATCH_KEY = "commission_automation_batch"
+_tokens = itertools.count(1)
+
+
+def commission_batch(env):
+    """The list collecting the opportunity ids of the running automation batch, or None."""
+    token = env.context.get(COMMISSION_BATCH_KEY)
+    if not token:
+        return None
+    return env.cr.cache.get(COMMISSION_BATCH_KEY, {}).get(token)
 
 
 class BaseAutomation(models.Model):
@@ -17,13 +29,20 @@ class BaseAutomation(models.Model):
         opportunities; they are computed here, once, after the rule has run on all of them.
         Nested runs (a rule triggered by another one) add to the outermost batch.
         """
-        if self.env.context.get(COMMISSION_BATCH_KEY) is not None:
+        if commission_batch(self.env) is not None:
             return super()._process(records, domain_post=domain_post)
-        batch = []
-        result = super(BaseAutomation, self.with_context(**{COMMISSION_BATCH_KEY: batch}))._process(
-            records, domain_post=domain_post
-        )
+        # a token, not the list itself, in the context: environments are shared between equal
+        # contexts, and two empty lists are equal
+        token = next(_tokens)
+        batches = self.env.cr.cache.setdefault(COMMISSION_BATCH_KEY, {})
+        batch = batches[token] = []
+        try:
+            result = super(
+                BaseAutomation, self.with_context(**{COMMISSION_BATCH_KEY: token})
+            )._process(records, domain_post=domain_post)
+        finally:
+            batches.pop(token, None)
         if batch:
-            leads = batch[0].union(*batch[1:]).with_context(**{COMMISSION_BATCH_KEY: None})
-            leads._commission_compute()
+            leads = self.env["crm.lead"].browse(list(dict.fromkeys(batch)))
+            leads.with_context(**{COMMISSION_BATCH_KEY: False})._commission_compute()
         return result

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from .. import engine
-from .base_automation import COMMISSION_BATCH_KEY
+from .base_automation import commission_batch
 
 
 class CrmLead(models.Model):
@@ -170,9 +170,9 @@ class CrmLead(models.Model):
         or queued when the company computes commissions in the background. The caller must be
         able to read the opportunities; the lines are then written as superuser.
         """
-        batch = self.env.context.get(COMMISSION_BATCH_KEY)
+        batch = commission_batch(self.env)
         if batch is not None:
-            batch.append(self)
+            batch.extend(self.ids)
             return self.env["commission.line"]
         self.check_access("read")
         # only won opportunities and those that had commissions (lost, reopened) change
