@@ -42,6 +42,8 @@ TEMPLATE_FIELDS = {"subject", "body_html", "partner_to"}
 PRERENDER_KEY = "commission_tracking.prerendered_templates"
 CUSTOMER_INVOICE_TYPES = ("out_invoice", "out_refund")
 CLAWBACK_BATCH = 200  # invoices recomputed between two commits of the clawback
+# more opportunities notified by one computation than this: their e-mails are queued
+NOTIFY_NOW_MAX = 1
 ONE = Decimal(1)
 
 
@@ -1195,7 +1197,15 @@ class CommissionCompute(models.AbstractModel):
 
     @api.model
     def _notify(self, changed_leads, skipped_by_lead, touched_leads):
+        """Tell the salespeople. One opportunity (a win in the UI): its e-mail is posted now.
+        Several (a batch win, an import, a recomputation): the e-mails are queued for the
+        scheduled action, so that the computation does not wait for hundreds of e-mails to be
+        rendered; the notes on rules that produced nothing are written now."""
         leads = touched_leads | self.env["crm.lead"].union(*changed_leads)
+        notified = leads.filtered(lambda lead: changed_leads.get(lead))
+        if len(notified) > NOTIFY_NOW_MAX:
+            self.env["commission.queue"]._enqueue_notifications(notified)
+            changed_leads = {}
         self.with_env(leads.env)._prerender_template(
             leads.filtered(lambda lead: changed_leads.get(lead)),
             "commission_tracking.mail_template_commission_computed",

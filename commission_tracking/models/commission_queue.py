@@ -15,6 +15,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .commission_compute import PRERENDER_KEY
+
 _logger = logging.getLogger(__name__)
 
 BATCH_SOURCES = 1000  # queued sources computed together between two commits
@@ -39,6 +41,12 @@ class CommissionQueue(models.Model):
     _description = "Commission computation in the background"
     _order = "id"
 
+    kind = fields.Selection(
+        [("compute", "Compute"), ("notify", "Notify the salesperson")],
+        required=True,
+        default="compute",
+        readonly=True,
+    )
     res_model = fields.Selection(QUEUED_MODELS, string="Source", required=True, readonly=True)
     res_id = fields.Many2oneReference(
         string="Source ID", model_field="res_model", required=True, readonly=True
@@ -94,6 +102,22 @@ class CommissionQueue(models.Model):
         return now
 
     @api.model
+    def _enqueue_notifications(self, leads):
+        """Queue the commission e-mail of these opportunities for the scheduled action."""
+        self.sudo().create(
+            [
+                {
+                    "kind": "notify",
+                    "res_model": "crm.lead",
+                    "res_id": lead.id,
+                    "company_id": self._source_company(lead).id,
+                }
+                for lead in leads
+            ]
+        )
+        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+
+    @api.model
     def _queued_ids(self, model, ids):
         """The ids among ``ids`` of ``model`` waiting for their computation."""
         if not ids:
@@ -101,7 +125,8 @@ class CommissionQueue(models.Model):
         self.env.cr.execute(
             SQL(
                 "SELECT res_id FROM commission_queue "
-                "WHERE res_model = %s AND res_id = ANY(%s) AND error IS NULL",
+                "WHERE kind = 'compute' AND res_model = %s AND res_id = ANY(%s) "
+                "AND error IS NULL",
                 model,
                 list(ids),
             )
@@ -126,15 +151,22 @@ class CommissionQueue(models.Model):
                 return not self.search_count([("error", "=", False)], limit=1)
             self.env.cr.execute(
                 SQL(
-                    "SELECT id, res_model, res_id FROM commission_queue WHERE error IS NULL "
-                    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    "SELECT id, res_model, res_id, kind FROM commission_queue "
+                    "WHERE error IS NULL "
+                    # computations first: they may queue e-mails
+                    "ORDER BY kind = 'notify', id LIMIT %s FOR UPDATE SKIP LOCKED",
                     batch_size,
                 )
             )
             rows = self.env.cr.fetchall()
             if not rows:
                 return True
-            self._process_rows(rows)
+            compute_rows = [row[:3] for row in rows if row[3] == "compute"]
+            if compute_rows:
+                self._process_rows(compute_rows)
+            notify_rows = [row[:3] for row in rows if row[3] == "notify"]
+            if notify_rows:
+                self._notify_rows(notify_rows)
             batches += 1
             if in_cron and IrCron._commit_progress(len(rows)) <= 0:
                 return False  # out of time: the cron runs again at once for the rest
@@ -171,3 +203,16 @@ class CommissionQueue(models.Model):
                     self.sudo().browse(row[0]).error = str(error) or repr(error)
                     failed.add(row[0])
         self.sudo().browse([row[0] for row in rows if row[0] not in failed]).unlink()
+
+    def _notify_rows(self, rows):
+        """Post the queued commission e-mails (rendered now: the amounts are the current
+        ones). A mail problem is logged by ``_send_template`` and never blocks the queue."""
+        leads = self.env["crm.lead"].sudo().browse(sorted({row[2] for row in rows})).exists()
+        compute = self.env["commission.compute"]
+        template = "commission_tracking.mail_template_commission_computed"
+        compute._prerender_template(leads, template)
+        try:
+            compute._send_template(leads.with_context(mail_notify_force_send=False), template)
+        finally:
+            self.env.cr.cache.pop(PRERENDER_KEY, None)
+        self.sudo().browse([row[0] for row in rows]).unlink()

@@ -44,6 +44,31 @@ class TestAutomationBatch(CommissionCommon):
             [300_000, 600_000, 900_000],
         )
 
+    def test_batch_e_mails_are_queued_and_sent_by_the_cron(self):
+        self._create_plan(
+            [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
+        )
+        leads = self._create_lead("Deal A", revenue=10_000_000) | self._create_lead(
+            "Deal B", user=self.salesperson_2, revenue=20_000_000
+        )
+        leads.action_set_won()
+        # computed at once (immediate mode), the e-mails wait for the scheduled action
+        self.assertEqual(len(self.Line.search([("lead_id", "in", leads.ids)])), 2)
+
+        def notified(lead):
+            return lead.message_ids.filtered(
+                lambda message: lead.user_id.partner_id in message.partner_ids
+            )
+
+        self.assertFalse(notified(leads[0]) | notified(leads[1]))
+        Queue = self.env["commission.queue"]
+        self.assertEqual(set(Queue.search([]).mapped("kind")), {"notify"})
+        self.assertFalse(leads[0].commission_queued, "the lines are there: nothing pending")
+        self.assertTrue(Queue._cron_process())
+        self.assertIn("300,000", notified(leads[0]).body)
+        self.assertIn("600,000", notified(leads[1]).body)
+        self.assertFalse(Queue.search([]))
+
     def test_company_check_still_refuses_another_companys_plan(self):
         """Lines are checked once per distinct company and plan, and still checked."""
         other = self.env["res.company"].create({"name": "Other", "currency_id": self.vnd.id})
@@ -113,9 +138,14 @@ class TestBackgroundComputation(CommissionCommon):
             )
         )
         self.assertFalse(self.Queue._cron_process(batch_size=2, max_batches=1))
-        self.assertEqual(len(self.Queue.search([])), 1, "the third waits for the next run")
+        self.assertEqual(
+            len(self.Queue.search([("kind", "=", "compute")])),
+            1,
+            "the third waits for the next run",
+        )
         self.assertEqual(len(self.Line.search([("lead_id", "in", leads.ids)])), 2)
         self.assertTrue(self.Queue._cron_process(batch_size=2))
+        self.assertFalse(self.Queue.search([]), "computed, and the e-mails sent")
         self.assertEqual(
             sorted(self.Line.search([("lead_id", "in", leads.ids)]).mapped("amount")),
             [300_000, 600_000, 900_000],
