@@ -673,9 +673,12 @@ def phase_post_invoices(env, data, args):
     result = {"invoices": len(vals_list), "lines": args.post_invoices * args.lines_per_invoice}
     hook = AccountMove._commission_compute_sources
     configs = (("warmup", True, True), ("active", True, True), ("archived", False, True),
-               ("no_hook", False, False), ("active2", True, True))  # fmt: skip
+               ("no_hook", False, False), ("active2", True, True),
+               ("background", True, True))  # fmt: skip
     for label, active, with_hook in configs:
         plan.active = active
+        # the last run: the company computes in the background (posting only queues)
+        data["company"].commission_compute_in_background = label == "background"
         env.cr.commit()
         before = line_count(env)
         if not with_hook:
@@ -689,8 +692,15 @@ def phase_post_invoices(env, data, args):
         if label != "warmup":
             result[f"{label}_s"], result[f"{label}_q"] = probe.seconds, probe.queries
             result[f"{label}_lines"] = line_count(env) - before
+        if label == "background":
+            probe = Probe(env)
+            with probe.measure():
+                env["commission.queue"]._cron_process()  # pylint: disable=protected-access
+            result["queue_s"], result["queue_q"] = probe.seconds, probe.queries
+            result["queue_lines"] = line_count(env) - before
         rollback(env)
     plan.active = True
+    data["company"].commission_compute_in_background = False
     env.cr.commit()
     return result
 
@@ -946,6 +956,12 @@ def print_report(results):
              f"(2nd run {res['active2_s'] / res['archived_s']:.2f}x), active / no hook = "
              f"{res['active_s'] / res['no_hook_s']:.2f}x; queries {res['active_q']} vs "
              f"{res['archived_q']} vs {res['no_hook_q']}; {res['active_lines']} lines")
+        )  # fmt: skip
+        rows.append(
+            ("(6) same, background mode: post (queued), then the scheduled action",
+             f"{res['background_s']:.2f} s, then {res['queue_s']:.2f} s",
+             f"background / archived plan = {res['background_s'] / res['archived_s']:.2f}x; "
+             f"{res['queue_lines']} lines computed by the scheduled action")
         )  # fmt: skip
     if "statements" in results:
         res = results["statements"]

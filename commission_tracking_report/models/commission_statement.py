@@ -5,6 +5,8 @@ import xlsxwriter
 
 from odoo import fields, models
 
+XLSX_CHUNK = 2000  # statement lines read (and dropped from the cache) at a time
+
 
 class CommissionStatement(models.Model):
     _inherit = "commission.statement"
@@ -58,7 +60,9 @@ class CommissionStatement(models.Model):
         self.ensure_one()
         statement = self.sudo()  # the caller checked access to this statement
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+        # constant memory: rows are flushed to a temporary file as they are written
+        # (xlsxwriter ignores constant_memory when in_memory is set)
+        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 14})
         header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
@@ -72,7 +76,8 @@ class CommissionStatement(models.Model):
         sheet.set_column(4, 6, 16)
         sheet.set_column(7, 7, 60)
         states = dict(statement._fields["state"]._description_selection(self.env))
-        line_states = dict(statement.line_ids._fields["state"]._description_selection(self.env))
+        Line = self.env["commission.line"].sudo()
+        line_states = dict(Line._fields["state"]._description_selection(self.env))
         sheet.write(0, 0, self.env._("Commission statement"), title)
         info = [
             (self.env._("Payee"), statement.partner_id.name or ""),
@@ -105,27 +110,22 @@ class CommissionStatement(models.Model):
         ]
         sheet.write_row(row, 0, columns, header)
         header_row = row
-        lines = statement.line_ids.filtered(lambda line: line.state != "cancel").sorted("date")
-        for line in lines:
-            row += 1
-            sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line.date), date)
-            sheet.write(row, 1, line.name or "")
-            sheet.write(row, 2, line.plan_id.name or self.env._("Adjustment"))
-            sheet.write(row, 3, line.rule_id.display_name or line.adjustment_reason or "")
-            if line.rule_base in ("revenue", "margin"):
-                sheet.write_number(row, 4, line.base_amount, money)
-            else:
-                sheet.write_number(row, 4, line.base_qty, number)
-            sheet.write_number(row, 5, line.rate, number)
-            sheet.write_number(row, 6, line.amount, money)
-            sheet.write(row, 7, line.explanation or "")
-            sheet.write(row, 8, line_states.get(line.state, ""))
+        # read in chunks, each dropped from the cache once written: the memory used does not
+        # grow with the number of lines (same order as before: by date, newest id first)
+        line_ids = Line.search(
+            [("statement_id", "=", statement.id), ("state", "!=", "cancel")],
+            order="date, id desc",
+        ).ids
+        for start in range(0, len(line_ids), XLSX_CHUNK):
+            chunk = Line.browse(line_ids[start : start + XLSX_CHUNK])
+            row = self._xlsx_write_lines(sheet, row, chunk, line_states, money, number, date)
+            chunk.invalidate_recordset()
         row += 1
         gross = "withholding_amount" in statement._fields
         sheet.write(row, 5, self.env._("Gross") if gross else self.env._("Total"), bold)
         first, last = header_row + 2, row  # spreadsheet rows are 1-based
         total = statement.amount_total
-        if lines:
+        if line_ids:
             sheet.write_formula(row, 6, f"=SUM(G{first}:G{last})", money_bold, total)
         else:
             sheet.write_number(row, 6, 0, money_bold)
@@ -147,3 +147,21 @@ class CommissionStatement(models.Model):
         sheet.autofilter(header_row, 0, max(total_row - 1, header_row), len(columns) - 1)
         workbook.close()
         return buffer.getvalue()
+
+    def _xlsx_write_lines(self, sheet, row, lines, line_states, money, number, date):
+        """Write ``lines`` below ``row``; returns the last row written."""
+        for line in lines:
+            row += 1
+            sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line.date), date)
+            sheet.write(row, 1, line.name or "")
+            sheet.write(row, 2, line.plan_id.name or self.env._("Adjustment"))
+            sheet.write(row, 3, line.rule_id.display_name or line.adjustment_reason or "")
+            if line.rule_base in ("revenue", "margin"):
+                sheet.write_number(row, 4, line.base_amount, money)
+            else:
+                sheet.write_number(row, 4, line.base_qty, number)
+            sheet.write_number(row, 5, line.rate, number)
+            sheet.write_number(row, 6, line.amount, money)
+            sheet.write(row, 7, line.explanation or "")
+            sheet.write(row, 8, line_states.get(line.state, ""))
+        return row
