@@ -183,7 +183,7 @@ class TestBackgroundComputation(CommissionCommon):
 
         def fail_on_bad(compute, leads=None, **kwargs):
             if leads and bad in leads:
-                raise UserError(compute.env._("broken opportunity"))
+                raise ValueError("broken opportunity")
             return original(compute, leads=leads, **kwargs)
 
         with (
