@@ -408,10 +408,11 @@ class CommissionStatement(models.Model):
 
     @api.model
     def _group_lines(self, lines):
-        groups = defaultdict(lambda: self.env["commission.line"])
+        # ids first, recordsets after: ``|=`` line by line is quadratic in a group's size
+        ids = defaultdict(list)
         for line in lines:
-            groups[(line.partner_id, line.user_id, line.company_id, line.currency_id)] |= line
-        return groups
+            ids[(line.partner_id, line.user_id, line.company_id, line.currency_id)].append(line.id)
+        return {key: lines.browse(line_ids) for key, line_ids in ids.items()}
 
     @api.model
     def _generate_statements(self, company, date_from, date_to, lines):
@@ -431,15 +432,26 @@ class CommissionStatement(models.Model):
         )
         by_key = {(s.partner_id, s.user_id, s.company_id, s.currency_id): s for s in existing}
         missing = [key for key in groups if key not in by_key]
-        created = self.sudo().create(
-            [self._prepare_statement_vals(*key, date_from, date_to) for key in missing]
+        # the payees follow their statements, without an "assigned to you" e-mail for each
+        # draft: they hear from a statement when it is submitted, approved or paid
+        created = (
+            self.sudo()
+            .with_context(
+                mail_auto_subscribe_no_notify=True,
+                mail_create_nosubscribe=True,
+                mail_create_nolog=True,
+            )
+            .create([self._prepare_statement_vals(*key, date_from, date_to) for key in missing])
         )
         by_key.update(zip(missing, created, strict=True))
-        touched = self.browse()
+        # one write per payee, flushed together; the consistency check of the statements
+        # (payee, company, currency of their lines) once for all of them, not per write:
+        # checking after each write flushed and re-read every statement's lines in turn
+        later = {"commission_check_statements_later": True, "tracking_disable": True}
         for key, group in groups.items():
-            statement = by_key[key]
-            group.sudo().write({"statement_id": statement.id})
-            touched |= statement
+            group.sudo().with_context(**later).write({"statement_id": by_key[key].id})
+        touched = self.browse([by_key[key].id for key in groups])
+        touched.sudo()._check_lines()
         return touched.with_env(self.env)
 
     @api.model

@@ -3,7 +3,7 @@ import datetime
 from freezegun import freeze_time
 
 from odoo import Command, api
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -142,6 +142,30 @@ class TestStatement(StatementCommon):
         with self.assertRaisesRegex(UserError, "No pending commission"):
             wizard.action_generate()
         self.assertEqual(self.env["commission.statement"].search_count([]), 1)
+
+    def test_generated_statements_are_followed_quietly_and_checked(self):
+        """Generation in batch: one statement per payee, each payee follows their statement
+        without an "assigned to you" e-mail per draft, and the lines' consistency with the
+        statement is still checked."""
+        self._win(self._create_lead(revenue=100_000_000), MARCH)
+        self._win(self._create_lead(revenue=40_000_000, user=self.salesperson_2), MARCH)
+        Statement = self.env["commission.statement"]
+        lines = Statement._gather_lines(self.company, MARCH_TO)
+        statements = Statement._generate_statements(self.company, MARCH_FROM, MARCH_TO, lines)
+        self.assertEqual(
+            sorted(statements.mapped("amount_total")), [2_000_000, 5_000_000], "5 % of each"
+        )
+        for statement in statements:
+            self.assertIn(statement.user_id.partner_id, statement.message_partner_ids)
+        assigned = self.env["mail.message"].search(
+            [("model", "=", "commission.statement"), ("res_id", "in", statements.ids)]
+        )
+        self.assertFalse(assigned, "no message per generated draft")
+        # a line of another payee cannot join a statement, even through the batch path
+        other = lines.filtered(lambda line: line.user_id == self.salesperson_2)
+        mine = statements.filtered(lambda st: st.user_id == self.salesperson)
+        with self.assertRaisesRegex(ValidationError, "can only hold"):
+            other.sudo().write({"statement_id": mine.id})
 
     def test_running_period_only_on_request(self):
         self._win(self._create_lead(revenue=100_000_000), MARCH)
