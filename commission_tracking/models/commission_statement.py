@@ -432,6 +432,13 @@ class CommissionStatement(models.Model):
         )
         by_key = {(s.partner_id, s.user_id, s.company_id, s.currency_id): s for s in existing}
         missing = [key for key in groups if key not in by_key]
+        # read in batch what the ORM and mail would otherwise read payee by payee below (the
+        # followers' languages, the partners' and lines' inverse fields of the writes)
+        partners = self.env["res.partner"].union(*(key[0] for key in groups))
+        users = self.env["res.users"].union(*(key[1] for key in groups))
+        (partners | users.partner_id).mapped("lang")
+        partners.sudo().mapped("ref_company_ids")
+        lines.sudo().mapped("dispute_ids")
         # the payees follow their statements, without an "assigned to you" e-mail for each
         # draft: they hear from a statement when it is submitted, approved or paid
         created = (
