@@ -183,6 +183,15 @@ def set_background(env, data, active):
     env.cr.commit()
 
 
+def measure_queue(env, result, lines_before):
+    """Run the background queue's scheduled action: its time, queries and lines."""
+    probe = Probe(env)
+    with probe.measure():
+        env["commission.queue"]._cron_process()  # pylint: disable=protected-access
+    result["queue_s"], result["queue_q"] = probe.seconds, probe.queries
+    result["queue_lines"] = line_count(env) - lines_before
+
+
 def rollback(env):
     env.cr.rollback()
     env.invalidate_all()
@@ -379,11 +388,7 @@ def phase_compute(env, data, size, args, keep):
     with probe.measure():
         env["crm.lead"].browse(lead_ids).action_set_won()
     result["queue_win_s"], result["queue_win_q"] = probe.seconds, probe.queries
-    probe = Probe(env)
-    with probe.measure():
-        env["commission.queue"]._cron_process()  # pylint: disable=protected-access
-    result["queue_s"], result["queue_q"] = probe.seconds, probe.queries
-    result["queue_lines"] = line_count(env) - before
+    measure_queue(env, result, before)
     rollback(env)
     set_background(env, data, False)
 
@@ -698,11 +703,7 @@ def phase_post_invoices(env, data, args):
             result[f"{label}_s"], result[f"{label}_q"] = probe.seconds, probe.queries
             result[f"{label}_lines"] = line_count(env) - before
         if label == "background":
-            probe = Probe(env)
-            with probe.measure():
-                env["commission.queue"]._cron_process()  # pylint: disable=protected-access
-            result["queue_s"], result["queue_q"] = probe.seconds, probe.queries
-            result["queue_lines"] = line_count(env) - before
+            measure_queue(env, result, before)
         rollback(env)
     plan.active = True
     data["company"].commission_compute_in_background = False
