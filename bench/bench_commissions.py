@@ -711,6 +711,92 @@ def phase_post_invoices(env, data, args):
     return result
 
 
+# ----------------------------------------------------------------------
+# (4) the analysis pivot over many lines
+# ----------------------------------------------------------------------
+PIVOT_CALLS = (  # what the pivot view asks for: totals, rows, columns, cells
+    [],
+    ["user_id"],
+    ["date:month"],
+    ["user_id", "date:month"],
+)
+PIVOT_MEASURES = ["base_amount:sum", "amount:sum", "effective_rate:avg", "__count"]
+
+
+def insert_pivot_lines(env, data, count):
+    """``count`` commission lines by one INSERT ... SELECT (set-up only, not measured): the
+    salespeople in turn, over the 24 months before this one."""
+    plan = data["plans"][0]
+    salespeople = data["salespeople"]
+    first = (datetime.date.today().replace(day=1) - datetime.timedelta(days=730)).replace(day=1)
+    env.cr.execute(
+        """
+        INSERT INTO commission_line (
+            name, plan_id, rule_id, user_id, partner_id, team_id, company_id, currency_id,
+            date, period_start, base_amount, base_qty, rate, amount, state, beneficiary_type,
+            "trigger", deal_key, is_adjustment, has_open_dispute, is_correction,
+            create_uid, write_uid, create_date, write_date)
+        SELECT 'Pivot ' || n, %(plan)s, %(rule)s, u.user_id, u.partner_id, %(team)s,
+               %(company)s, %(currency)s, d.day, date_trunc('month', d.day)::date,
+               1000 + n %% 9000, 0, 3, (1000 + n %% 9000) * 0.03,
+               CASE WHEN n %% 10 = 0 THEN 'approved' ELSE 'pending' END, 'salesperson', 'won',
+               'bench,' || n, false, false, false, 1, 1, now(), now()
+          FROM generate_series(1, %(count)s) AS n
+          JOIN LATERAL (
+              SELECT (%(first)s::date + (n %% 730))::date AS day
+          ) d ON true
+          JOIN (
+              SELECT row_number() OVER (ORDER BY id) - 1 AS idx, id AS user_id, partner_id
+                FROM res_users WHERE id = ANY(%(users)s)
+          ) u ON u.idx = n %% %(nusers)s
+        """,
+        {
+            "plan": plan.id,
+            "rule": plan.rule_ids[0].id,
+            "team": data["team"].id,
+            "company": data["company"].id,
+            "currency": plan.currency_id.id,
+            "count": count,
+            "first": first,
+            "users": salespeople.ids,
+            "nusers": len(salespeople),
+        },
+    )
+    env.cr.commit()
+    analyze(env)
+
+
+def phase_pivot(env, data, count):
+    """(4) the pivot of the analysis (salesperson x month) over ``count`` lines, as the
+    administrator (no record rule) and as the team's manager (team record rule)."""
+    start = time.perf_counter()
+    insert_pivot_lines(env, data, count)
+    result = {"lines": count, "setup_s": time.perf_counter() - start}
+    from odoo import Command  # noqa: PLC0415
+
+    manager = data["team"].user_id
+    manager.group_ids = [Command.link(env.ref("commission_tracking.group_commission_manager").id)]
+    env.cr.commit()
+    analyses = (
+        ("admin", env["commission.analysis"]),  # superuser: no record rule
+        ("manager", env["commission.analysis"].with_user(manager)),  # the team rule
+    )
+    for label, Analysis in analyses:
+        for run in ("cold", "warm"):
+            env.invalidate_all()
+            probe = Probe(env)
+            with probe.measure():
+                groups = [
+                    Analysis.formatted_read_group([], groupby, PIVOT_MEASURES)
+                    for groupby in PIVOT_CALLS
+                ]
+            result[f"{label}_{run}_s"], result[f"{label}_{run}_q"] = probe.seconds, probe.queries
+        result[f"{label}_cells"] = len(groups[-1])
+        result[f"{label}_total"] = groups[0][0]["amount:sum"]
+    env.cr.rollback()
+    return result
+
+
 def last_month(today):
     first_this = today.replace(day=1)
     last = first_this - datetime.timedelta(days=1)
@@ -990,6 +1076,15 @@ def print_report(results):
                 f"before the export), {res['bytes'] / 1e6:.1f} MB file",
             )
         )
+    if "pivot" in results:
+        res = results["pivot"]
+        for label in ("admin", "manager"):
+            rows.append(
+                (f"(4) pivot salesperson x month, {res['lines']} lines, as {label}",
+                 f"{res[f'{label}_cold_s']:.2f} s cold, {res[f'{label}_warm_s']:.2f} s warm",
+                 f"{len(PIVOT_CALLS)} grouped reads, {res[f'{label}_cold_q']} queries, "
+                 f"{res[f'{label}_cells']} cells")
+            )  # fmt: skip
     if "single" in results:
         res = results["single"]
         rows.append(
@@ -1050,6 +1145,9 @@ def parse_args(argv):
     parser.add_argument("--payees", type=int, default=1000, help="(3); 0 skips it")
     parser.add_argument("--lines-per-payee", type=int, default=10, help="(3)")
     parser.add_argument("--xlsx-lines", type=int, default=100_000, help="(5); 0 skips it")
+    parser.add_argument(
+        "--pivot-lines", type=int, default=1_000_000, help="(4): lines inserted; 0 skips it"
+    )
     parser.add_argument("--single-wins", type=int, default=50, help="(6); 0 skips it")
     parser.add_argument("--json", help="also write the raw results to this file")
     parser.add_argument("--xlsx-child", nargs=2, help=argparse.SUPPRESS)
@@ -1096,6 +1194,9 @@ def main(argv=None):
             if args.xlsx_lines:
                 results["xlsx"] = phase_xlsx(env, data, dbname, args.xlsx_lines)
                 print(f"(5) done: {json.dumps(results['xlsx'])}")
+            if args.pivot_lines:
+                results["pivot"] = phase_pivot(env, data, args.pivot_lines)
+                print(f"(4) done: {json.dumps(results['pivot'])}")
         print_report(results)
         if args.json:
             with open(args.json, "w", encoding="utf-8") as out:
