@@ -40,6 +40,7 @@
         "views/account_move_views.xml",
         "views/commission_menus.xml",
         "views/commission_recompute_views.xml",
+        "views/commission_queue_views.xml",
         "views/commission_statement_export_views.xml",
         "views/commission_pit_views.xml",
         "report/commission_statement_report.xml",

@@ -60,6 +60,19 @@ class CommissionQueue(models.Model):
 
     _source_index = models.Index("(res_model, res_id)")
 
+    @api.depends("res_model", "res_id")
+    def _compute_display_name(self):
+        for entry in self:
+            record = self.env[entry.res_model].sudo().browse(entry.res_id).exists()
+            entry.display_name = record.display_name if record else f"#{entry.res_id}"
+
+    def action_retry(self):
+        """Put failed entries back in the queue (after their cause was fixed)."""
+        self.check_access("write")
+        self.filtered("error").write({"error": False})
+        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+        return True
+
     # ------------------------------------------------------------------
     # Queueing
     # ------------------------------------------------------------------
@@ -122,6 +135,7 @@ class CommissionQueue(models.Model):
         """The ids among ``ids`` of ``model`` waiting for their computation."""
         if not ids:
             return set()
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 "SELECT res_id FROM commission_queue "
@@ -149,6 +163,7 @@ class CommissionQueue(models.Model):
         while True:
             if max_batches is not None and batches >= max_batches:
                 return not self.search_count([("error", "=", False)], limit=1)
+            self.flush_model()
             self.env.cr.execute(
                 SQL(
                     "SELECT id, res_model, res_id, kind FROM commission_queue "

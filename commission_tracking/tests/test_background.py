@@ -4,7 +4,7 @@ mode where winning, confirming or posting only queues the computation."""
 import datetime
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -199,6 +199,14 @@ class TestBackgroundComputation(CommissionCommon):
         # kept aside: the next runs do not retry it
         self.assertTrue(self.Queue._cron_process())
         self.assertFalse(bad.commission_queued, "not shown as pending any more")
+        self.assertEqual(failed.display_name, "Bad")
+        # the cause fixed, an administrator retries it from the list
+        failed.with_user(self.admin).action_retry()
+        self.assertTrue(self.Queue._cron_process())
+        self.assertEqual(self._lines(bad).amount, 1_500_000)
+        self.assertFalse(self.Queue.search([]))
+        with self.assertRaises(AccessError):
+            self.Queue.with_user(self.manager).search([])
 
     def test_setting_is_in_the_settings(self):
         with Form(self.env["res.config.settings"]) as settings:
