@@ -47,7 +47,9 @@ class CommissionQueue(models.Model):
         default="compute",
         readonly=True,
     )
-    res_model = fields.Selection(QUEUED_MODELS, string="Source", required=True, readonly=True)
+    res_model = fields.Selection(
+        QUEUED_MODELS, string="Document type", required=True, readonly=True
+    )
     res_id = fields.Many2oneReference(
         string="Source ID", model_field="res_model", required=True, readonly=True
     )
