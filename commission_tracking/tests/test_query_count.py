@@ -10,9 +10,10 @@ TIERS = ((0, 3), (100_000_000, 5), (500_000_000, 7))
 # on which records happen to be read first): a constant, whatever the batch size. The smaller
 # batch has 2 sales orders, the larger 7: a query per order would exceed it.
 SLACK = 3
-# What the mail side effects of one more opportunity may cost. They are per record by design:
-# the commission e-mail posted on each opportunity, and, for each of its 3 lines, the
-# salesperson subscribed as follower and notified of the assignment (``user_id`` is tracked).
+# What the mail side effects of one more opportunity may cost. A batch computation queues the
+# commission e-mail of each opportunity for the scheduled action (a queue row each, written in
+# one batch); a single opportunity is notified at once. The bound also covers the e-mails
+# being posted in the computation's transaction, as before they were queued.
 MAIL_QUERIES_PER_LEAD = 75
 
 
