@@ -138,6 +138,35 @@ class TestCommissionAnalysis(ReportCommon):
         self.assertEqual(row["deal_count:sum"], 1)
         self.assertAlmostEqual(row["effective_rate:avg"], 5.0)
 
+    def test_pivot_grouping_sets_in_natural_order(self):
+        """The pivot's single request (grouping sets, natural order): salespeople by name,
+        months in order, the same totals as the plain request; lines aggregated by id, then
+        the groups sorted (not every line sorted by name in SQL)."""
+        domain = [("kind", "=", "earned"), ("company_id", "=", self.company.id)]
+        sets = [[], ["user_id"], ["date:month"], ["user_id", "date:month"]]
+        aggregates = ["amount:sum", "effective_rate:avg", "__count"]
+        total, by_user, by_month, cells = self.Analysis.formatted_read_grouping_sets(
+            domain, sets, aggregates
+        )
+        names = [group["user_id"][1] for group in by_user]
+        self.assertEqual(names, sorted(names, key=str.casefold))
+        # id order and name order differ here: the first salesperson is created first
+        self.assertLess(self.salesperson.id, self.salesperson_2.id)
+        self.assertLess(names.index(self.salesperson_2.name), names.index(self.salesperson.name))
+        months = [group["date:month"][0] for group in by_month]
+        self.assertEqual(months, sorted(months))
+        self.assertEqual(sum(group["amount:sum"] for group in cells), total[0]["amount:sum"])
+        plain = self.Analysis.formatted_read_group(domain, ["user_id"], aggregates)
+        self.assertEqual(
+            [(g["user_id"], g["amount:sum"]) for g in plain],
+            [(g["user_id"], g["amount:sum"]) for g in by_user],
+        )
+        # an explicit order is left to the ORM
+        desc = self.Analysis.formatted_read_grouping_sets(
+            domain, [["user_id"]], aggregates, order="user_id desc"
+        )[0]
+        self.assertEqual([g["user_id"][1] for g in desc], names[::-1])
+
     # ------------------------------------------------------------------
     # Access
     # ------------------------------------------------------------------
