@@ -115,7 +115,7 @@ class CommissionAnalysis(models.Model):
             """
             SELECT
                 l.id * 2 AS id,
-                'earned' AS kind,
+                'earned'::varchar AS kind,
                 l.name AS name,
                 l.id AS line_id,
                 l.lead_id AS lead_id,
@@ -168,7 +168,7 @@ class CommissionAnalysis(models.Model):
             """
             SELECT
                 f.id * 2 + 1 AS id,
-                'forecast' AS kind,
+                'forecast'::varchar AS kind,
                 f.name AS name,
                 NULL::integer AS line_id,
                 f.lead_id AS lead_id,
@@ -177,7 +177,7 @@ class CommissionAnalysis(models.Model):
                 f.user_id AS user_id,
                 f.team_id AS team_id,
                 NULL::integer AS partner_id,
-                'salesperson' AS beneficiary_type,
+                'salesperson'::varchar AS beneficiary_type,
                 NULL::integer AS agent_id,
                 NULL::integer AS referrer_id,
                 f.customer_id AS customer_id,
@@ -187,7 +187,7 @@ class CommissionAnalysis(models.Model):
                 NULL::integer AS rule_id,
                 f.date AS date,
                 date_trunc('month', f.date)::date AS period_start,
-                NULL AS state,
+                NULL::varchar AS state,
                 f.company_id AS company_id,
                 f.currency_id AS currency_id,
                 f.weighted_revenue AS base_amount,
@@ -196,7 +196,7 @@ class CommissionAnalysis(models.Model):
                 CASE WHEN f.weighted_revenue <> 0
                      THEN f.weighted_amount / f.weighted_revenue * 100 ELSE 0 END
                     AS effective_rate,
-                'crm.lead,' || f.lead_id AS deal_ref,
+                ('crm.lead,' || f.lead_id)::varchar AS deal_ref,
                 1 AS deal_count,
                 NULL::integer AS referred_customer_id,
                 0 AS referred_count
