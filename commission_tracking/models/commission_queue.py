@@ -56,8 +56,8 @@ class CommissionQueue(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     error = fields.Text(
         readonly=True,
-        help="Why this source could not be computed; it is not retried until the queue "
-        "entry is deleted and the source changes again.",
+        help="Why this source could not be computed; it waits aside until an administrator "
+        "retries it.",
     )
 
     _source_index = models.Index("(res_model, res_id)")
@@ -72,8 +72,12 @@ class CommissionQueue(models.Model):
         """Put failed entries back in the queue (after their cause was fixed)."""
         self.check_access("write")
         self.filtered("error").write({"error": False})
-        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+        self._trigger_cron()
         return True
+
+    @api.model
+    def _trigger_cron(self):
+        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
 
     # ------------------------------------------------------------------
     # Queueing
@@ -93,27 +97,28 @@ class CommissionQueue(models.Model):
         ``sources``: {model name: recordset}. Returns the same dict with the sources left to
         compute now.
         """
+        background = (
+            self.env["res.company"].sudo().search([("commission_compute_in_background", "=", True)])
+        )
+        if not background:
+            return dict(sources)  # the usual case: everything is computed now
         vals_list = []
         now = {}
         for model, records in sources.items():
-            keep = records.browse()
-            queued = None
+            keep_ids = []
+            queued = self._queued_ids(model, records.ids)
             for record in records:
                 company = self._source_company(record)
-                if company.commission_compute_in_background:
-                    if queued is None:
-                        queued = self._queued_ids(model, records.ids)
-                    if record.id in queued:
-                        continue  # already waiting: computed once
+                if company not in background:
+                    keep_ids.append(record.id)
+                elif record.id not in queued:  # already waiting: computed once
                     vals_list.append(
                         {"res_model": model, "res_id": record.id, "company_id": company.id}
                     )
-                else:
-                    keep += record
-            now[model] = keep
+            now[model] = records.browse(keep_ids)
         if vals_list:
             self.sudo().create(vals_list)
-            self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+            self._trigger_cron()
         return now
 
     @api.model
@@ -130,7 +135,7 @@ class CommissionQueue(models.Model):
                 for lead in leads
             ]
         )
-        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+        self._trigger_cron()
 
     @api.model
     def _queued_ids(self, model, ids):
