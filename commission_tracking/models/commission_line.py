@@ -287,6 +287,13 @@ class CommissionLine(models.Model):
         the ORM checks every line and field one by one (a domain filter each). Lines with the
         same company and the same linked records get the same verdict: one of each is checked.
         """
+        if self.env.context.get("commission_check_statements_later") and fnames:
+            checked = {name for name in fnames if getattr(self._fields[name], "check_company", False)}
+            if checked <= {"statement_id"}:
+                # statement generation: its check of the lines against their statements
+                # (payee, company and currency equal) runs after all the writes and is
+                # stricter than this one
+                return None
         if len(self) < 2:
             return super()._check_company(fnames)
         names = [

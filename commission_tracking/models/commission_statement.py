@@ -3,8 +3,9 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 # Fields of a statement that no longer change once it left the draft state.
@@ -315,22 +316,34 @@ class CommissionStatement(models.Model):
 
     @api.constrains("line_ids", "partner_id", "company_id", "currency_id")
     def _check_lines(self):
-        for statement in self:
-            wrong = statement.line_ids.filtered(
-                lambda line, s=statement: (
-                    line.partner_id != s.partner_id
-                    or line.company_id != s.company_id
-                    or line.currency_id != s.currency_id
+        """Lines of the statement's payee, company and currency only. Checked in SQL, in one
+        query for all the statements (statement generation checks a thousand at once)."""
+        fnames = ["statement_id", "partner_id", "company_id", "currency_id"]
+        self.env["commission.line"].flush_model(fnames)
+        self.flush_model(fnames[1:])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT statement.id
+                  FROM commission_line line
+                  JOIN commission_statement statement ON statement.id = line.statement_id
+                 WHERE line.statement_id = ANY(%s)
+                   AND (line.partner_id IS DISTINCT FROM statement.partner_id
+                        OR line.company_id != statement.company_id
+                        OR line.currency_id != statement.currency_id)
+                 LIMIT 1
+                """,
+                self.ids,
+            )
+        )
+        if rows:
+            raise ValidationError(
+                self.env._(
+                    "Statement %(statement)s can only hold commission lines of its payee, "
+                    "company and currency.",
+                    statement=self.browse(rows[0][0]).display_name,
                 )
             )
-            if wrong:
-                raise ValidationError(
-                    self.env._(
-                        "Statement %(statement)s can only hold commission lines of its payee, "
-                        "company and currency.",
-                        statement=statement.display_name,
-                    )
-                )
 
     def write(self, vals):
         if not self.env.su:
@@ -408,11 +421,46 @@ class CommissionStatement(models.Model):
 
     @api.model
     def _group_lines(self, lines):
-        # ids first, recordsets after: ``|=`` line by line is quadratic in a group's size
-        ids = defaultdict(list)
-        for line in lines:
-            ids[(line.partner_id, line.user_id, line.company_id, line.currency_id)].append(line.id)
-        return {key: lines.browse(line_ids) for key, line_ids in ids.items()}
+        """``lines`` by (payee, salesperson, company, currency), groups and their lines in the
+        order of ``lines``. Grouped in SQL: reading four fields of each line in Python took
+        longer than the rest of the statement generation."""
+        if not lines:
+            return {}
+        position = {line_id: index for index, line_id in enumerate(lines.ids)}
+        groups = []
+        for *key, line_ids in lines.sudo()._read_group(
+            [("id", "in", lines.ids)],
+            ["partner_id", "user_id", "company_id", "currency_id"],
+            ["id:array_agg"],
+        ):
+            line_ids.sort(key=position.__getitem__)
+            groups.append((position[line_ids[0]], tuple(key), line_ids))
+        groups.sort(key=lambda group: group[0])
+        return {
+            tuple(record.with_env(self.env) for record in key): lines.browse(line_ids)
+            for _first, key, line_ids in groups
+        }
+
+    def _subscribe_salespeople(self):
+        """Make the salespeople follow these new statements, with the model's default
+        subtypes, as mail's auto-subscription of the responsible user does on create, but in
+        one insert for all of them (mail inserts statement by statement) and without the
+        "assigned to you" e-mail."""
+        default_subtypes = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(
+            self._name
+        )[1]
+        self.env["mail.followers"].sudo().create(
+            [
+                {
+                    "res_model": self._name,
+                    "res_id": statement.id,
+                    "partner_id": statement.user_id.partner_id.id,
+                    "subtype_ids": [Command.set(default_subtypes)],
+                }
+                for statement in self.sudo()
+                if statement.user_id.active and statement.user_id.partner_id
+            ]
+        )
 
     @api.model
     def _generate_statements(self, company, date_from, date_to, lines):
@@ -439,22 +487,21 @@ class CommissionStatement(models.Model):
         (partners | users.partner_id).mapped("lang")
         partners.sudo().mapped("ref_company_ids")
         lines.sudo().mapped("dispute_ids")
-        # the payees follow their statements, without an "assigned to you" e-mail for each
-        # draft: they hear from a statement when it is submitted, approved or paid
+        # the drafts are created without mail's per-record work (auto-subscription, creation
+        # message, "assigned to you" e-mail); the payees then follow them in one insert: they
+        # hear from a statement when it is submitted, approved or paid
         created = (
             self.sudo()
-            .with_context(
-                mail_auto_subscribe_no_notify=True,
-                mail_create_nosubscribe=True,
-                mail_create_nolog=True,
-            )
+            .with_context(tracking_disable=True, mail_create_nosubscribe=True)
             .create([self._prepare_statement_vals(*key, date_from, date_to) for key in missing])
         )
+        created._subscribe_salespeople()
         by_key.update(zip(missing, created, strict=True))
         # one write per payee, flushed together; the consistency check of the statements
         # (payee, company, currency of their lines) once for all of them, not per write:
         # checking after each write flushed and re-read every statement's lines in turn
         later = {"commission_check_statements_later": True, "tracking_disable": True}
+        lines.mapped("statement_id")  # the lines' fields in batch, not group by group below
         for key, group in groups.items():
             group.sudo().with_context(**later).write({"statement_id": by_key[key].id})
         touched = self.browse([by_key[key].id for key in groups])

@@ -155,8 +155,31 @@ class TestStatement(StatementCommon):
         self.assertEqual(
             sorted(statements.mapped("amount_total")), [2_000_000, 5_000_000], "5 % of each"
         )
+        # with the subtypes mail's own auto-subscription gives the salesperson of a statement
+        # created one by one
+        by_hand = Statement.create(
+            Statement._prepare_statement_vals(
+                self.salesperson.partner_id,
+                self.salesperson,
+                self.company,
+                self.company.currency_id,
+                MARCH_FROM.replace(year=2025),
+                MARCH_TO.replace(year=2025),
+            )
+        )
+        mail_subtypes = by_hand.message_follower_ids.filtered(
+            lambda follower: follower.partner_id == self.salesperson.partner_id
+        ).subtype_ids
+        self.assertTrue(mail_subtypes)
         for statement in statements:
-            self.assertIn(statement.user_id.partner_id, statement.message_partner_ids)
+            follower = statement.message_follower_ids.filtered(
+                lambda follower, s=statement: follower.partner_id == s.user_id.partner_id
+            )
+            self.assertEqual(len(follower), 1, "the salesperson follows their statement")
+            self.assertEqual(follower.subtype_ids, mail_subtypes)
+            self.assertEqual(
+                statement.message_follower_ids, follower, "nobody else (not the generator)"
+            )
         assigned = self.env["mail.message"].search(
             [("model", "=", "commission.statement"), ("res_id", "in", statements.ids)]
         )
@@ -166,6 +189,9 @@ class TestStatement(StatementCommon):
         mine = statements.filtered(lambda st: st.user_id == self.salesperson)
         with self.assertRaisesRegex(ValidationError, "can only hold"):
             other.sudo().write({"statement_id": mine.id})
+        # nor a line without payee
+        with self.assertRaisesRegex(ValidationError, "can only hold"):
+            lines[:1].sudo().write({"partner_id": False})
 
     def test_running_period_only_on_request(self):
         self._win(self._create_lead(revenue=100_000_000), MARCH)
