@@ -288,7 +288,9 @@ class CommissionLine(models.Model):
         same company and the same linked records get the same verdict: one of each is checked.
         """
         if self.env.context.get("commission_check_statements_later") and fnames:
-            checked = {name for name in fnames if getattr(self._fields[name], "check_company", False)}
+            checked = {
+                name for name in fnames if getattr(self._fields[name], "check_company", False)
+            }
             if checked <= {"statement_id"}:
                 # statement generation: its check of the lines against their statements
                 # (payee, company and currency equal) runs after all the writes and is

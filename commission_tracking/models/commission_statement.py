@@ -1,5 +1,4 @@
 import datetime
-from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
