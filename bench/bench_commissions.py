@@ -11,8 +11,9 @@ database (unless ``--keep``).
 Measured (numbers refer to the performance issue's items):
 
 1. computing the commissions of N won opportunities, for each N of ``--opportunities``:
-   (a) winning them in one ``action_set_won()`` with the shipped automation active,
-   (b) winning them with the automation archived, then ``leads._commission_compute()``;
+   (a) winning them in one ``action_set_won()`` with the automatic computation on,
+   (b) winning them with the automatic computation off (Settings), then
+   ``leads._commission_compute()``;
    time, lines per second and SQL queries per opportunity;
 2. invoice-triggered computation: ``--invoice-lines`` posted customer invoice lines (invoices
    of ``--lines-per-invoice`` lines, created with ``create(vals_list)`` and posted by batches of
@@ -21,8 +22,8 @@ Measured (numbers refer to the performance issue's items):
 3. ``_gather_lines`` + ``_generate_statements`` for ``--payees`` payees;
 5. ``_generate_xlsx`` of one statement with ``--xlsx-lines`` lines (in a child process, so
    that its peak RSS is its own);
-6. winning one opportunity at a time (``--single-wins`` of them), automation active vs
-   archived; creating and posting ``--post-invoices`` customer invoices (same batches as (2))
+6. winning one opportunity at a time (``--single-wins`` of them), automatic computation on vs
+   off; creating and posting ``--post-invoices`` customer invoices (same batches as (2))
    with the invoice-triggered plan active, archived, and with the add-on's invoice hook
    disabled (same run, same invoices, rolled back between), in the month of (2), whose
    invoices and commission lines stay;
@@ -170,12 +171,10 @@ class Probe:
 
 
 def set_automation(env, active):
-    automation = env.ref("commission_tracking.automation_compute_commissions_on_won")
-    automation.active = active
+    """The automatic computation of opportunities on (the shipped server action run when an
+    opportunity is won, lost, reopened or reassigned) or off (Settings > Commissions)."""
+    env["res.company"].search([]).commission_compute_on_won = active
     env.cr.commit()
-    # the automation patches the models: keep the registry in line with the database
-    env["base.automation"]._unregister_hook()
-    env["base.automation"]._register_hook()
 
 
 def set_background(env, data, active):
@@ -195,8 +194,6 @@ def measure_queue(env, result, lines_before):
 def rollback(env):
     env.cr.rollback()
     env.invalidate_all()
-    env["base.automation"]._unregister_hook()
-    env["base.automation"]._register_hook()
 
 
 def line_count(env):
@@ -370,7 +367,7 @@ def phase_compute(env, data, size, args, keep):
     result["setup_s"] = time.perf_counter() - start
     lead_ids = leads.ids
 
-    # (1a) winning in batch, shipped automation active (it runs once per record)
+    # (1a) winning in batch, automatic computation on (one computation for the write)
     if size <= args.automation_max:
         before = line_count(env)
         probe = Probe(env)
@@ -385,7 +382,7 @@ def phase_compute(env, data, size, args, keep):
     if size <= args.background_max:
         phase_background_wins(env, data, lead_ids, result)
 
-    # (1b) automation archived: winning in batch, then the batch API
+    # (1b) automatic computation off: winning in batch, then the batch API
     set_automation(env, False)
     leads = env["crm.lead"].browse(lead_ids)
     before = line_count(env)
@@ -468,7 +465,7 @@ def phase_background_wins(env, data, lead_ids, result):
 
 
 def phase_single_wins(env, data, args):
-    """(6) winning one opportunity at a time, automation active vs archived."""
+    """(6) winning one opportunity at a time, automatic computation on vs off."""
     leads = create_opportunities(env, data, args.single_wins, args.order_ratio, seed=7)
     env.cr.commit()
     lead_ids = leads.ids
@@ -995,17 +992,17 @@ def print_report(results):
         auto = "auto_s" in res
         if auto:
             rows.append(
-                (f"(1) N={n} win in batch, automation active", f"{res['auto_s']:.2f} s",
+                (f"(1) N={n} win in batch, automatic computation on", f"{res['auto_s']:.2f} s",
                  f"{_rate(n, res['auto_s']):.0f} opp/s, "
                  f"{_rate(res['auto_lines'], res['auto_s']):.0f} lines/s, "
                  f"{res['auto_q'] / n:.1f} q/opp ({res['auto_lines']} lines)")
             )  # fmt: skip
         else:
             rows.append(
-                (f"(1) N={n} win in batch, automation active", "not run", "--automation-max")
+                (f"(1) N={n} win in batch, automatic computation on", "not run", "--automation-max")
             )
         rows += [
-            (f"(1) N={n} win in batch, automation archived", f"{res['win_s']:.2f} s",
+            (f"(1) N={n} win in batch, automatic computation off", f"{res['win_s']:.2f} s",
              f"{res['win_q'] / n:.1f} q/opp"),
             (f"(1) N={n} leads._commission_compute()", f"{res['batch_s']:.2f} s",
              f"{_rate(res['batch_lines'], res['batch_s']):.0f} lines/s, "
@@ -1030,7 +1027,7 @@ def print_report(results):
              f"{res['sql_rows']} rows; compute / baseline = "
              f"{res['batch_s'] / res['sql_s']:.0f}x, end to end / baseline = "
              f"{e2e / res['sql_s']:.0f}x"
-             + (f", automation / baseline = {res['auto_s'] / res['sql_s']:.0f}x" if auto else "")),
+             + (f", automatic / baseline = {res['auto_s'] / res['sql_s']:.0f}x" if auto else "")),
         ]  # fmt: skip
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]
@@ -1041,7 +1038,7 @@ def print_report(results):
                 f"batch {small['batch_q'] / small['size']:.2f} -> "
                 f"{big['batch_q'] / big['size']:.2f}"
                 + (
-                    f"; automation {small['auto_q'] / small['size']:.1f} -> "
+                    f"; automatic {small['auto_q'] / small['size']:.1f} -> "
                     f"{big['auto_q'] / big['size']:.1f}"
                     if "auto_q" in big
                     else ""
@@ -1150,7 +1147,7 @@ def parse_args(argv):
         "--automation-max",
         type=int,
         default=1000,
-        help="measure (1a), the automation path, only for N up to this (it is slow)",
+        help="measure (1a), the automatic computation, only for N up to this (it is slow)",
     )
     parser.add_argument(
         "--background-max",

@@ -7,7 +7,6 @@ from . import commission_recompute
 from . import commission_group_lock
 from . import commission_split
 from . import commission_partner_rate
-from . import base_automation
 from . import commission_queue
 from . import crm_lead
 from . import sale_order

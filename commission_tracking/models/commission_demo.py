@@ -420,14 +420,10 @@ class CommissionDemo(models.AbstractModel):
             order.date_order = datetime.datetime.combine(when, NOON_VIETNAM)
             won.append((lead, when))
         leads = Lead.union(*(lead for lead, _when in won))
-        # Won on their past day. The automation rule would first compute each deal in today's
-        # month, then move it to its day (leaving cancelled lines behind): win them without it,
-        # then compute all deals at once, as the automation's action does. (While modules are
-        # being installed, as for demo data, the rule is not hooked in yet anyway.)
-        automation = self.env.ref(
-            "commission_tracking.automation_compute_commissions_on_won", raise_if_not_found=False
-        )
-        quiet = leads.with_context(__action_done={automation: leads} if automation else {})
+        # Won on their past day. The automatic computation would first compute each deal in
+        # today's month, then move it to its day (leaving cancelled lines behind): win them
+        # without it, then compute all deals at once, as the automatic computation does.
+        quiet = leads.with_context(commission_no_auto_compute=True)
         for lead, when in won:
             lead = lead.with_env(quiet.env)
             lead.action_set_won()

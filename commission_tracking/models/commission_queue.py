@@ -77,7 +77,11 @@ class CommissionQueue(models.Model):
 
     @api.model
     def _trigger_cron(self):
-        self.env.ref("commission_tracking.ir_cron_commission_queue").sudo()._trigger()
+        # the id from the cached xmlid, without the existence query of ``env.ref`` at each win
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "commission_tracking.ir_cron_commission_queue"
+        )
+        self.env["ir.cron"].sudo().browse(cron_id)._trigger()
 
     # ------------------------------------------------------------------
     # Queueing
@@ -97,19 +101,23 @@ class CommissionQueue(models.Model):
         ``sources``: {model name: recordset}. Returns the same dict with the sources left to
         compute now.
         """
-        background = (
-            self.env["res.company"].sudo().search([("commission_compute_in_background", "=", True)])
-        )
-        if not background:
+        companies = {
+            model: [self._source_company(record).sudo() for record in records]
+            for model, records in sources.items()
+        }
+        if not any(
+            company.commission_compute_in_background
+            for model_companies in companies.values()
+            for company in model_companies
+        ):
             return dict(sources)  # the usual case: everything is computed now
         vals_list = []
         now = {}
         for model, records in sources.items():
             keep_ids = []
             queued = self._queued_ids(model, records.ids)
-            for record in records:
-                company = self._source_company(record)
-                if company not in background:
+            for record, company in zip(records, companies[model], strict=True):
+                if not company.commission_compute_in_background:
                     keep_ids.append(record.id)
                 elif record.id not in queued:  # already waiting: computed once
                     vals_list.append(

@@ -4,10 +4,23 @@ from decimal import Decimal
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from .. import engine
-from .base_automation import commission_batch
+
+# What the computation of a won opportunity depends on: a change of one of these (won, lost,
+# reopened, reassigned, re-dated, ...) recomputes the opportunity's commissions.
+COMMISSION_TRIGGER_FIELDS = (
+    "won_status",
+    "user_id",
+    "date_closed",
+    "partner_id",
+    "team_id",
+    "commission_partner_id",
+)
+# Context key: create or write opportunities without the automatic computation (the caller
+# computes them itself afterwards, as the demo data does).
+NO_AUTO_COMPUTE = "commission_no_auto_compute"
 
 
 class CrmLead(models.Model):
@@ -161,19 +174,73 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
     # Computation
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        leads.filtered(lambda lead: lead._commission_is_won())._commission_auto_compute()
+        return leads
+
+    def write(self, vals):
+        if self.env.context.get(NO_AUTO_COMPUTE) or not (
+            self._commission_watched_fields().intersection(vals)
+        ):
+            return super().write(vals)
+        watched = self._commission_auto_leads()
+        before = {lead.id: lead._commission_trigger_values() for lead in watched}
+        result = super().write(vals)
+        watched.filtered(
+            lambda lead: lead._commission_trigger_values() != before[lead.id]
+        )._commission_auto_compute()
+        return result
+
+    @api.model
+    @tools.ormcache()
+    def _commission_watched_fields(self):
+        """The fields whose change may change a trigger field: the trigger fields and what the
+        computed ones depend on (the stage and probability for ``won_status``...)."""
+        names = set(COMMISSION_TRIGGER_FIELDS)
+        for name in COMMISSION_TRIGGER_FIELDS:
+            field = self._fields[name]
+            if field.compute:
+                names.update(path.split(".")[0] for path in field.get_depends(self)[0])
+        return frozenset(names)
+
+    def _commission_trigger_values(self):
+        self.ensure_one()
+        return tuple(self[name] for name in COMMISSION_TRIGGER_FIELDS)
+
+    def _commission_auto_leads(self):
+        """These opportunities, but those of companies that switched the automatic
+        computation off (Settings > Commissions)."""
+        return self.filtered(
+            lambda lead: lead.id and lead.sudo()._commission_company().commission_compute_on_won
+        )
+
+    def _commission_auto_compute(self):
+        """Run the shipped server action *Compute commissions of the opportunity* on these
+        opportunities (won, lost, reopened, reassigned...), once for all of them and as
+        superuser, as an automation rule would; not for companies that switched it off."""
+        leads = not self.env.context.get(NO_AUTO_COMPUTE) and self._commission_auto_leads()
+        if not leads:
+            return
+        # the id from the cached xmlid, without the existence query of ``env.ref`` each time
+        action_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "commission_tracking.action_server_compute_commissions_automation",
+            raise_if_not_found=False,
+        )
+        if action_id:
+            self.env["ir.actions.server"].sudo().browse(action_id).with_context(
+                active_model=self._name, active_ids=leads.ids, active_id=leads.ids[0]
+            ).run()
+
     def _commission_compute(self):
         """Recompute the commissions of these opportunities (won, lost or reopened).
 
-        Called by the shipped automation rule and the other automatic hooks: inside an
-        automation run, the opportunities are collected and computed once the rule has run on
-        all of them (see ``base.automation._process``); the computation is then done at once,
-        or queued when the company computes commissions in the background. The caller must be
-        able to read the opportunities; the lines are then written as superuser.
+        Called by the shipped server action when an opportunity changes, and by the other
+        automatic hooks: computed at once, or queued when the company computes commissions
+        in the background. The caller must be able to read the opportunities; the lines are
+        then written as superuser.
         """
-        batch = commission_batch(self.env)
-        if batch is not None:
-            batch.extend(self.ids)
-            return self.env["commission.line"]
         self.check_access("read")
         # only won opportunities and those that had commissions (lost, reopened) change
         # anything: a new or moved open opportunity is not even queued

@@ -11,6 +11,13 @@ VN_PIT_ACCOUNT = "chart33351"
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    commission_compute_on_won = fields.Boolean(
+        string="Compute commissions automatically",
+        default=True,
+        help="Winning, losing, reopening or reassigning an opportunity runs the server action "
+        "*Compute commissions of the opportunity*. Off: commissions of opportunities are "
+        "computed only with the *Compute commissions* button or action.",
+    )
     commission_compute_in_background = fields.Boolean(
         string="Compute commissions in the background",
         help="Winning an opportunity, confirming an order or posting an invoice queues the "

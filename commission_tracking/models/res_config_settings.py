@@ -7,6 +7,9 @@ class ResConfigSettings(models.TransientModel):
     commission_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Commission currency"
     )
+    commission_compute_on_won = fields.Boolean(
+        related="company_id.commission_compute_on_won", readonly=False
+    )
     commission_compute_in_background = fields.Boolean(
         related="company_id.commission_compute_in_background", readonly=False
     )

@@ -1,5 +1,5 @@
-"""Automatic computations in batches: one computation per automation run, and the background
-mode where winning, confirming or posting only queues the computation."""
+"""Automatic computations in batches: one computation per write of opportunities, and the
+background mode where winning, confirming or posting only queues the computation."""
 
 import datetime
 from unittest.mock import patch
@@ -14,7 +14,7 @@ MARCH = datetime.date(2026, 3, 10)
 
 
 @tagged("post_install", "-at_install")
-class TestAutomationBatch(CommissionCommon):
+class TestComputationBatch(CommissionCommon):
     def test_batch_win_is_computed_once(self):
         self._create_plan(
             [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
@@ -36,8 +36,8 @@ class TestAutomationBatch(CommissionCommon):
             return original(compute, leads=leads, **kwargs)
 
         with patch.object(Compute, "_compute_for_sources", spy):
-            leads.action_set_won()  # one write: the automation runs on the 3 opportunities
-        self.assertEqual(len(calls), 1, "one computation for the automation run, not one each")
+            leads.action_set_won()  # one write of the 3 opportunities
+        self.assertEqual(len(calls), 1, "one computation for the write, not one each")
         self.assertEqual(calls[0], leads)
         self.assertEqual(
             sorted(self.Line.search([("lead_id", "in", leads.ids)]).mapped("amount")),

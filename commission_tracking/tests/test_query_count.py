@@ -36,7 +36,7 @@ class TestQueryCount(CommissionCommon):
             name="Hybrid",
         )
         # won below in batch, computed by the batch API only
-        cls.env.ref("commission_tracking.automation_compute_commissions_on_won").active = False
+        cls.company.commission_compute_on_won = False
 
     def _won_leads(self, count, month):
         leads = self.env["crm.lead"]

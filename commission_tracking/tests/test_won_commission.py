@@ -1,7 +1,8 @@
 import datetime
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CommissionCommon
 
@@ -11,7 +12,7 @@ TIERS = ((0, 3), (100_000_000, 5), (500_000_000, 7))
 
 @tagged("post_install", "-at_install")
 class TestWonCommission(CommissionCommon):
-    """Winning an opportunity computes its commission lines through the shipped automation."""
+    """Winning an opportunity computes its commission lines through the shipped server action."""
 
     # ------------------------------------------------------------------
     # The brief's worked example
@@ -294,23 +295,75 @@ class TestWonCommission(CommissionCommon):
 
     def test_automation_can_be_disabled_without_code(self):
         self._create_plan([{"base": "revenue", "rate": 3}])
-        automation = self.env.ref("commission_tracking.automation_compute_commissions_on_won")
-        automation.active = False
-        # base_automation caches its rules: re-enable before the rollback to refresh the cache
-        self.addCleanup(automation.write, {"active": True})
+        with Form(self.env["res.config.settings"]) as settings:
+            self.assertTrue(settings.commission_compute_on_won, "on by default")
+            settings.commission_compute_on_won = False
+        self.assertFalse(self.company.commission_compute_on_won)
         lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
         self.assertFalse(self._lines(lead))
         # computed on request instead, from the button or the list's Action menu
         action = self.env.ref("commission_tracking.action_server_compute_commissions")
         action.with_context(active_model="crm.lead", active_ids=lead.ids).run()
         self.assertEqual(self._lines(lead).amount, 3_000_000)
+        # reassigning it does not recompute it either while the setting is off
+        lead.user_id = self.salesperson_2
+        self.assertEqual(self._lines(lead).user_id, self.salesperson)
 
     def test_server_action_is_shipped_and_bound(self):
         action = self.env.ref("commission_tracking.action_server_compute_commissions")
         self.assertEqual(action.binding_model_id.model, "crm.lead")
-        automation = self.env.ref("commission_tracking.automation_compute_commissions_on_won")
-        self.assertEqual(automation.action_server_ids.code.strip(), "records._commission_compute()")
-        self.assertTrue(automation.active)
+        automatic = self.env.ref("commission_tracking.action_server_compute_commissions_automation")
+        self.assertEqual(automatic.model_id.model, "crm.lead")
+        self.assertEqual(automatic.code.strip(), "records._commission_compute()")
+        self.assertFalse(automatic.base_automation_id)
+
+    def test_automatic_computation_runs_the_shipped_server_action(self):
+        """The automatic computation is the shipped server action: an admin who edits its code
+        in Settings > Technical changes what winning does."""
+        self._create_plan([{"base": "revenue", "rate": 3}])
+        automatic = self.env.ref("commission_tracking.action_server_compute_commissions_automation")
+        automatic.code = "records.write({'description': 'seen by the server action'})"
+        lead = self._win(self._create_lead(revenue=100_000_000), MARCH)
+        self.assertEqual(str(lead.description), "<p>seen by the server action</p>")
+        self.assertFalse(self._lines(lead))
+
+    def test_only_changes_that_matter_compute(self):
+        """Editing an open opportunity, or a won one's other fields, computes nothing; a won
+        opportunity created as won is computed."""
+        self._create_plan(
+            [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
+        )
+        Compute = type(self.env["commission.compute"])
+        original = Compute._compute_for_sources
+        calls = []
+
+        def spy(compute, leads=None, **kwargs):
+            calls.append(leads)
+            return original(compute, leads=leads, **kwargs)
+
+        lead = self._create_lead(revenue=100_000_000)
+        with patch.object(Compute, "_compute_for_sources", spy):
+            lead.write({"expected_revenue": 120_000_000, "name": "Bigger deal"})
+            lead.user_id = self.salesperson_2  # open: nothing to compute
+            self.assertEqual(calls, [])
+            self._win(lead, MARCH)
+            self.assertTrue(calls, "the win computes")
+            calls.clear()
+            lead.write({"name": "Renamed", "description": "notes"})
+            self.assertEqual(calls, [], "no trigger field changed")
+        self.assertEqual(self._lines(lead).amount, 3_600_000)
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        created = self.env["crm.lead"].create(
+            {
+                "name": "Won at once",
+                "type": "opportunity",
+                "user_id": self.salesperson.id,
+                "expected_revenue": 10_000_000,
+                "stage_id": won_stage.id,
+            }
+        )
+        self.assertEqual(created.won_status, "won")
+        self.assertEqual(self._lines(created).amount, 300_000)
 
     # ------------------------------------------------------------------
     # Notification, protection, access
