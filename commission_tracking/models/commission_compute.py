@@ -204,26 +204,32 @@ class CommissionCompute(models.AbstractModel):
             .search([("clawback_days", ">", 0), ("trigger", "=", "invoice")])
         )
         today = fields.Date.context_today(self)
-        moves = self.env["account.move"].sudo()
+        move_ids = []
         for plan in plans:
-            moves |= (
-                self.env["account.move"]
+            # overdue unpaid invoices whose commission of this plan is not yet clawed back
+            # (non-zero): an invoice clawed back on an earlier day is not recomputed again
+            groups = (
+                self.env["commission.line"]
                 .sudo()
-                .search(
+                ._read_group(
                     [
-                        ("commission_line_ids.plan_id", "=", plan.id),
-                        ("commission_line_ids.state", "!=", "cancel"),
-                        ("move_type", "=", "out_invoice"),
-                        ("state", "=", "posted"),
-                        ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                        ("plan_id", "=", plan.id),
+                        ("state", "!=", "cancel"),
+                        ("move_id.move_type", "=", "out_invoice"),
+                        ("move_id.state", "=", "posted"),
+                        ("move_id.payment_state", "not in", ("paid", "in_payment", "reversed")),
                         (
-                            "invoice_date_due",
+                            "move_id.invoice_date_due",
                             "<",
                             today - datetime.timedelta(days=plan.clawback_days),
                         ),
-                    ]
+                    ],
+                    ["move_id"],
+                    having=[("amount:sum", "!=", 0)],
                 )
             )
+            move_ids.extend(move.id for (move,) in groups)
+        moves = self.env["account.move"].sudo().browse(list(dict.fromkeys(move_ids)))
         # in batches, each committed with its progress (Odoo's cron progress API); a run
         # stopped by its time limit starts again at once (invoices already clawed back
         # recompute to no change)

@@ -2,6 +2,7 @@
 referrals, credit splits, team overrides, credit notes, clawbacks, foreign currencies."""
 
 import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -248,9 +249,23 @@ class TestInvoiceTrigger(SourcesCommon):
         self.assertFalse(self.Line.search([("origin_line_id", "=", line.id)]))
         with freeze_time("2026-05-20"):  # 40 days after due: reversed
             Compute._cron_clawback_unpaid()
-            Compute._cron_clawback_unpaid()  # idempotent
         reversal = self.Line.search([("origin_line_id", "=", line.id)])
         self.assertEqual(reversal.mapped("amount"), [-1_000_000])
+        # the next days, the clawed-back invoice is not even recomputed
+        ComputeClass = type(Compute)
+        original = ComputeClass._compute_for_sources
+        computed = []
+
+        def spy(compute, **kwargs):
+            computed.append(kwargs.get("moves"))
+            return original(compute, **kwargs)
+
+        with freeze_time("2026-05-21"), patch.object(ComputeClass, "_compute_for_sources", spy):
+            Compute._cron_clawback_unpaid()
+        self.assertFalse([moves for moves in computed if moves])
+        self.assertEqual(
+            self.Line.search([("origin_line_id", "=", line.id)]).mapped("amount"), [-1_000_000]
+        )
         with freeze_time("2026-05-25"):
             self._pay(invoice, when=datetime.date(2026, 5, 25))
         self.assertAlmostEqual(sum(self._lines_of(self.plan).mapped("amount")), 1_000_000)
