@@ -413,9 +413,16 @@ class CommissionStatement(models.Model):
         # as the caller: a manager only gathers the lines they may read (their teams)
         lines = self.env["commission.line"].search(domain, order="date, id")
         if not include_open:
-            lines = lines.filtered(
-                lambda line: line.plan_id._get_period_bounds(line.period_start)[1] <= date_to
-            )
+            # the period's end once per (plan, period start), not once per line
+            ends = {}
+
+            def period_over(line):
+                key = (line.plan_id, line.period_start)
+                if key not in ends:
+                    ends[key] = line.plan_id._get_period_bounds(line.period_start)[1]
+                return ends[key] <= date_to
+
+            lines = lines.filtered(period_over)
         return lines
 
     @api.model
