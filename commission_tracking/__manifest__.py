@@ -47,4 +47,9 @@
         "views/portal_templates.xml",
     ],
     "demo": ["demo/commission_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "commission_tracking/static/src/js/lead_form_refresh.js",
+        ],
+    },
 }

@@ -20,6 +20,9 @@ from .commission_compute import PRERENDER_KEY
 _logger = logging.getLogger(__name__)
 
 BATCH_SOURCES = 1000  # queued sources computed together between two commits
+# Bus notification to the users who queued opportunities, once these are computed: their open
+# opportunity forms reload (static/src/js/lead_form_refresh.js)
+COMPUTED_NOTIFICATION = "commission_tracking/computed"
 
 QUEUED_MODELS = [
     ("crm.lead", "Opportunity"),
@@ -232,7 +235,53 @@ class CommissionQueue(models.Model):
                     _logger.exception("Commission computation of %s,%s failed", row[1], row[2])
                     self.sudo().browse(row[0]).error = str(error) or repr(error)
                     failed.add(row[0])
-        self.sudo().browse([row[0] for row in rows if row[0] not in failed]).unlink()
+        processed = self.sudo().browse([row[0] for row in rows])
+        self._announce_computed(
+            (entry.create_uid.id, entry.res_model, entry.res_id) for entry in processed
+        )
+        processed.filtered(lambda entry: entry.id not in failed).unlink()
+
+    @api.model
+    def _announce_computed(self, entries):
+        """Tell the users who queued these opportunities that they are computed (or set aside
+        with an error): their open forms reload, the banner goes and the lines show.
+
+        ``entries``: (user id, model, record id) of the queue entries done."""
+        leads_by_user = defaultdict(list)
+        for user_id, model, res_id in entries:
+            if model == "crm.lead" and user_id:
+                leads_by_user[user_id].append(res_id)
+        for user_id, lead_ids in leads_by_user.items():
+            self.env["res.users"].sudo().browse(user_id)._bus_send(
+                COMPUTED_NOTIFICATION, {"lead_ids": sorted(set(lead_ids))}
+            )
+
+    @api.model
+    def _dequeue(self, model, ids):
+        """Remove the queued computations of these records, computed meanwhile by other
+        means (the *Compute commissions* button); those a running job holds are left to it."""
+        if not ids:
+            return
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM commission_queue
+                 WHERE id IN (
+                        SELECT id FROM commission_queue
+                         WHERE kind = 'compute' AND res_model = %s AND res_id = ANY(%s)
+                           AND error IS NULL
+                           FOR UPDATE SKIP LOCKED)
+                RETURNING create_uid, res_model, res_id
+                """,
+                model,
+                list(ids),
+            )
+        )
+        done = self.env.cr.fetchall()
+        if done:
+            self.invalidate_model()
+            self._announce_computed(done)
 
     def _notify_rows(self, rows):
         """Post the queued commission e-mails (rendered now: the amounts are the current

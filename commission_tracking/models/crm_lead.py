@@ -257,6 +257,7 @@ class CrmLead(models.Model):
         # asked for by a person: computed now, even in background mode
         self.check_access("read")
         lines = self.env["commission.compute"]._compute_for_leads(self)
+        self.env["commission.queue"]._dequeue(self._name, self.ids)  # nothing left to do
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

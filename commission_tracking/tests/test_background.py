@@ -2,6 +2,7 @@
 background mode where winning, confirming or posting only queues the computation."""
 
 import datetime
+import json
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -121,6 +122,36 @@ class TestBackgroundComputation(CommissionCommon):
             lambda message: self.salesperson.partner_id in message.partner_ids
         )
         self.assertIn("3,000,000", notified[0].body)
+
+    def _computed_notifications(self):
+        """Payloads of the "computed" bus notifications sent so far, by partner channel."""
+        self.env.cr.precommit.run()  # the bus records are written before the commit
+        found = {}
+        for bus in self.env["bus.bus"].sudo().search([]):
+            message = json.loads(bus.message)
+            if message["type"] == "commission_tracking/computed":
+                found.setdefault(json.loads(bus.channel)[-1], []).append(message["payload"])
+        return found
+
+    def test_who_queued_the_opportunity_is_told_when_it_is_computed(self):
+        """The open forms of the user who won reload (see lead_form_refresh.js): the job tells
+        that user which opportunities are computed; the button computing them meanwhile
+        takes them out of the queue and tells too."""
+        Lead = self.env["crm.lead"].with_user(self.manager)
+        first = self._win(Lead.browse(self._create_lead(revenue=100_000_000).id), MARCH)
+        second = self._win(Lead.browse(self._create_lead(revenue=40_000_000).id), MARCH)
+        computations = [("kind", "=", "compute")]
+        self.assertEqual(self.Queue.search(computations).create_uid, self.manager)
+        channel = self.manager.partner_id.id
+        self.env["bus.bus"].sudo().search([]).unlink()
+        # the button computes the second at once: it leaves the queue
+        second.action_compute_commissions()
+        self.assertEqual(self.Queue.search(computations).mapped("res_id"), [first.id])
+        self.assertEqual(self._computed_notifications(), {channel: [{"lead_ids": [second.id]}]})
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.assertTrue(self.Queue._cron_process())
+        self.assertEqual(self._computed_notifications(), {channel: [{"lead_ids": [first.id]}]})
+        self.assertEqual(self._lines(first).amount + self._lines(second).amount, 4_200_000)
 
     def test_queue_is_processed_in_batches_and_resumes(self):
         # three (salesperson, month) periods: each queued opportunity is its own computation
