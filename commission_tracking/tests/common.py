@@ -1,4 +1,6 @@
 import datetime
+from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
@@ -182,6 +184,21 @@ class CommissionCommon(TransactionCase):
             # noon in Ho Chi Minh City is 05:00 UTC
             lead.date_closed = datetime.datetime.combine(when, datetime.time(5, 0))
         return lead
+
+    @contextmanager
+    def _spy_computations(self):
+        """Record the computations run inside the block: the keyword arguments (``leads``,
+        ``orders``, ``moves``, ``customers``) of each ``_compute_for_sources`` call."""
+        Compute = type(self.env["commission.compute"])
+        original = Compute._compute_for_sources
+        calls = []
+
+        def spy(compute, **sources):
+            calls.append(sources)
+            return original(compute, **sources)
+
+        with patch.object(Compute, "_compute_for_sources", spy):
+            yield calls
 
     def _lines(self, lead, wanted=("pending", "approved", "paid")):
         return self.Line.search([("lead_id", "=", lead.id), ("state", "in", list(wanted))])

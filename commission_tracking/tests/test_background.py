@@ -28,18 +28,10 @@ class TestComputationBatch(CommissionCommon):
                 )
             )
         )
-        Compute = type(self.env["commission.compute"])
-        original = Compute._compute_for_sources
-        calls = []
-
-        def spy(compute, leads=None, **kwargs):
-            calls.append(leads)
-            return original(compute, leads=leads, **kwargs)
-
-        with patch.object(Compute, "_compute_for_sources", spy):
+        with self._spy_computations() as calls:
             leads.action_set_won()  # one write of the 3 opportunities
         self.assertEqual(len(calls), 1, "one computation for the write, not one each")
-        self.assertEqual(calls[0], leads)
+        self.assertEqual(calls[0]["leads"], leads)
         self.assertEqual(
             sorted(self.Line.search([("lead_id", "in", leads.ids)]).mapped("amount")),
             [300_000, 600_000, 900_000],

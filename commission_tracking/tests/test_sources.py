@@ -2,7 +2,6 @@
 referrals, credit splits, team overrides, credit notes, clawbacks, foreign currencies."""
 
 import datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -252,17 +251,9 @@ class TestInvoiceTrigger(SourcesCommon):
         reversal = self.Line.search([("origin_line_id", "=", line.id)])
         self.assertEqual(reversal.mapped("amount"), [-1_000_000])
         # the next days, the clawed-back invoice is not even recomputed
-        ComputeClass = type(Compute)
-        original = ComputeClass._compute_for_sources
-        computed = []
-
-        def spy(compute, **kwargs):
-            computed.append(kwargs.get("moves"))
-            return original(compute, **kwargs)
-
-        with freeze_time("2026-05-21"), patch.object(ComputeClass, "_compute_for_sources", spy):
+        with freeze_time("2026-05-21"), self._spy_computations() as computed:
             Compute._cron_clawback_unpaid()
-        self.assertFalse([moves for moves in computed if moves])
+        self.assertFalse([call for call in computed if call.get("moves")])
         self.assertEqual(
             self.Line.search([("origin_line_id", "=", line.id)]).mapped("amount"), [-1_000_000]
         )

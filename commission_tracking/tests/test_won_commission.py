@@ -1,5 +1,4 @@
 import datetime
-from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -333,16 +332,8 @@ class TestWonCommission(CommissionCommon):
         self._create_plan(
             [{"base": "revenue", "rate": 3}], users=self.salesperson | self.salesperson_2
         )
-        Compute = type(self.env["commission.compute"])
-        original = Compute._compute_for_sources
-        calls = []
-
-        def spy(compute, leads=None, **kwargs):
-            calls.append(leads)
-            return original(compute, leads=leads, **kwargs)
-
         lead = self._create_lead(revenue=100_000_000)
-        with patch.object(Compute, "_compute_for_sources", spy):
+        with self._spy_computations() as calls:
             lead.write({"expected_revenue": 120_000_000, "name": "Bigger deal"})
             lead.user_id = self.salesperson_2  # open: nothing to compute
             self.assertEqual(calls, [])
