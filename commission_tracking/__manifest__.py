@@ -2,7 +2,7 @@
     "name": "Commission Tracking",
     "summary": "Commission plans, automatic commission lines on won opportunities, "
     "tiered / hybrid / capped rules with explained arithmetic",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Commissions",
     "website": "https://github.com/commission-tracking/commission-tracking",
     "author": "Commission Tracking Team",

@@ -885,9 +885,7 @@ class CommissionCompute(models.AbstractModel):
                     )
                 )
         # No "created" chatter message per line: the opportunity's chatter tells the story.
-        created = Line.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
-            to_create
-        )
+        created = Line._insert_computed(to_create)
         for line in created:
             # only opportunities are notified: lines without one (invoices, orders, payments,
             # referrals) are not collected (one ``|=`` per line made this quadratic)

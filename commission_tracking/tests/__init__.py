@@ -13,3 +13,4 @@ from . import test_query_count
 from . import test_pit_withholding
 from . import test_sources
 from . import test_recompute
+from . import test_batch_insert
