@@ -25,31 +25,22 @@ class AccountMoveLine(models.Model):
         company = move.company_id
         sign = -1 if move.move_type == "out_refund" else 1
         revenue = -self.balance
-        cost = (
-            sign
-            * self.product_id.standard_price
-            * self.product_uom_id._compute_quantity(
-                self.quantity, self.product_id.uom_id, round=False
+        product = self.product_id
+        if product:
+            quantity = sign * self.product_uom_id._compute_quantity(
+                self.quantity, product.uom_id, round=False
             )
-            if self.product_id
-            else 0.0
-        )
+            cost = product.standard_price * quantity
+        else:
+            quantity = cost = 0.0
         day = move.invoice_date or move.date
         if plan.currency_id != company.currency_id:
             revenue = company.currency_id._convert(revenue, plan.currency_id, company, day)
             cost = company.currency_id._convert(cost, plan.currency_id, company, day)
-        quantity = (
-            sign
-            * self.product_uom_id._compute_quantity(
-                self.quantity, self.product_id.uom_id, round=False
-            )
-            if self.product_id
-            else 0.0
-        )
         fraction = Decimal(str(fraction))
         return engine.DealLine(
-            product_id=self.product_id.id,
-            categ_id=self.product_id.categ_id.id,
+            product_id=product.id,
+            categ_id=product.categ_id.id,
             revenue=Decimal(str(revenue)) * fraction,
             margin=Decimal(str(revenue - cost)) * fraction,
             quantity=Decimal(str(quantity)) * fraction,

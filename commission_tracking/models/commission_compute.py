@@ -163,7 +163,9 @@ class CommissionCompute(models.AbstractModel):
             groups.add(key)
         if not groups:
             return Line
-        return self._compute_groups(groups, touched_leads=leads)
+        return self._compute_groups(
+            groups, touched_leads=leads, known={candidate.key: candidate for candidate in candidates}
+        )
 
     @api.model
     def _compute_or_queue(self, leads=None, orders=None, moves=None, customers=None):
@@ -260,9 +262,12 @@ class CommissionCompute(models.AbstractModel):
         return ((user, ONE),) if user else ()
 
     @api.model
-    def _candidates_won(self, leads):
+    def _candidates_won(self, leads, known=None):
+        """Candidates of the won opportunities among ``leads`` (``known``: {key: candidate}
+        already built in this computation, reused)."""
+        known = known or {}
         return [
-            self._won_candidate(lead, lead._commission_date())
+            known.get(f"crm.lead,{lead.id}") or self._won_candidate(lead, lead._commission_date())
             for lead in leads
             if lead._commission_is_won()
         ]
@@ -336,11 +341,18 @@ class CommissionCompute(models.AbstractModel):
         return move.state == "posted" and move.move_type in CUSTOMER_INVOICE_TYPES
 
     @api.model
-    def _candidates_invoice(self, move_lines):
+    def _candidates_invoice(self, move_lines, known=None):
+        """Candidates of the product lines of posted customer invoices among ``move_lines``
+        (``known``: {key: candidate} already built in this computation, reused)."""
+        known = known or {}
         result = []
         # what the lines of one invoice share, computed once per invoice
         by_move = {}
         for aml in move_lines:
+            candidate = known.get(f"account.move.line,{aml.id}")
+            if candidate:
+                result.append(candidate)
+                continue
             move = aml.move_id
             if aml.display_type != "product":
                 continue
@@ -615,9 +627,10 @@ class CommissionCompute(models.AbstractModel):
         )
 
     @api.model
-    def _search_candidates(self, family, plans, beneficiaries, first, last):
+    def _search_candidates(self, family, plans, beneficiaries, first, last, known=None):
         """All candidates of ``family`` that may count for ``beneficiaries`` between ``first``
-        and ``last`` (inclusive days); the caller assigns them to groups."""
+        and ``last`` (inclusive days); the caller assigns them to groups. ``known``: {key:
+        candidate} already built in this computation, reused."""
         users = self.env["res.users"].union(*(b for b in beneficiaries if b._name == "res.users"))
         partners = self.env["res.partner"].union(
             *(b for b in beneficiaries if b._name == "res.partner")
@@ -631,7 +644,7 @@ class CommissionCompute(models.AbstractModel):
             leads = self._search_won_leads(users, first, last, partners, teams)
             # the order lines the deals are built from, for all orders at once
             leads.order_ids.order_line.fetch(ORDER_LINE_FIELDS)
-            return self._candidates_won(leads)
+            return self._candidates_won(leads, known)
         if family == "order":
             who = Domain("user_id", "in", users.ids) | Domain(
                 "commission_split_ids.user_id", "in", users.ids
@@ -669,7 +682,7 @@ class CommissionCompute(models.AbstractModel):
                 moves = self.env["account.move"].search(
                     base & Domain([("invoice_date", ">=", first), ("invoice_date", "<=", last)])
                 )
-                return self._candidates_invoice(moves.invoice_line_ids)
+                return self._candidates_invoice(moves.invoice_line_ids, known)
             partials = self.env["account.partial.reconcile"].search(
                 [("max_date", ">=", first), ("max_date", "<=", last)]
             )
@@ -708,9 +721,10 @@ class CommissionCompute(models.AbstractModel):
     # Deals of groups
     # ------------------------------------------------------------------
     @api.model
-    def _gather_deals(self, groups):
+    def _gather_deals(self, groups, known=None):
         """{group key: [(candidate, deal key, engine.Deal)]} for the groups, in batch per source
-        family (one search per family for all the groups)."""
+        family (one search per family for all the groups). ``known``: {key: candidate} already
+        built in this computation, reused."""
         by_family = defaultdict(set)
         for key in groups:
             plan = key[0]
@@ -722,7 +736,9 @@ class CommissionCompute(models.AbstractModel):
             bounds = {k: k[0]._get_period_bounds(k[2]) for k in keys}
             first = min(b[0] for b in bounds.values())
             last = max(b[1] for b in bounds.values())
-            candidates = self._search_candidates(family, plans, [k[1] for k in keys], first, last)
+            candidates = self._search_candidates(
+                family, plans, [k[1] for k in keys], first, last, known
+            )
             for key, candidate, scope, share in self._assign(candidates, plans):
                 if key not in keys:
                     continue
@@ -779,14 +795,14 @@ class CommissionCompute(models.AbstractModel):
     # Batch computation of (plan, beneficiary, period) groups
     # ------------------------------------------------------------------
     @api.model
-    def _compute_groups(self, groups, touched_leads=None):
+    def _compute_groups(self, groups, touched_leads=None, known=None):
         Line = self.env["commission.line"]
         Lead = self.env["crm.lead"].with_context(active_test=False)
         groups = set(groups)
         # two transactions never compute the same group at once (see commission.group.lock)
         self.env["commission.group.lock"]._acquire(groups)
         plans = self.env["commission.plan"].union(*(key[0] for key in groups))
-        deals_by_group = self._gather_deals(groups)
+        deals_by_group = self._gather_deals(groups, known)
         # Existing lines of all groups, in one search.
         beneficiaries = [key[1] for key in groups]
         users = self.env["res.users"].union(*(b for b in beneficiaries if b._name == "res.users"))
