@@ -347,7 +347,8 @@ class CommissionLine(models.Model):
         relations and whatever depends on the new lines are refreshed, the Python
         constraints and the company check run, and the access right is checked. No chatter
         message and no follower, as ``create`` with ``mail_create_nolog`` and
-        ``mail_create_nosubscribe``.
+        ``mail_create_nosubscribe``; the ``default_*`` keys of the context are not applied
+        (the values are complete: a computation's lines never take a caller's defaults).
 
         Falls back to ``create`` when another module extends the line's creation or adds a
         stored field, or when the values hold a field the insert does not write.
@@ -438,13 +439,17 @@ class CommissionLine(models.Model):
             lines.modified(columns, create=True)
         lines._validate_fields(columns)
         # the company check of create, on one line per distinct company and linked records
-        # (rows and ids go in the same order, as in the ORM's own INSERT)
-        linked = [name for name in columns if getattr(self._fields[name], "check_company", False)]
-        representatives = {}
-        for id_, row in zip(ids, rows):
-            key = (row["company_id"], *(row.get(name) or False for name in linked))
-            representatives.setdefault(key, id_)
-        lines.browse(list(representatives.values()))._check_company()
+        linked = ["company_id"] + [
+            name for name in columns if getattr(self._fields[name], "check_company", False)
+        ]
+        representatives = self.env.execute_query(
+            SQL(
+                "SELECT MIN(id) FROM commission_line WHERE id = ANY(%s) GROUP BY %s",
+                ids,
+                SQL(", ").join(map(SQL.identifier, linked)),
+            )
+        )
+        lines.browse([id_ for (id_,) in representatives])._check_company()
         lines.check_access("create")
         return lines
 

@@ -200,8 +200,13 @@ class TestBatchInsert(CommissionCommon):
     def test_company_check_refuses_and_writes_nothing(self):
         count = self.Line.sudo().search_count([])
         with self.assertRaises(UserError), self.env.cr.savepoint():
+            # checked on one line per company and linked records: the bad one is among them
             self.Line.sudo()._insert_computed(
-                [self._vals(company_id=self.other_company.id)]
+                [
+                    self._vals(deal_key="ok 1"),
+                    self._vals(deal_key="ok 2"),
+                    self._vals(deal_key="bad", company_id=self.other_company.id),
+                ]
             )
         self.assertEqual(self.Line.sudo().search_count([]), count)
 
