@@ -1,3 +1,4 @@
+import datetime
 import json
 
 from odoo import api, fields, models
@@ -379,7 +380,7 @@ class CommissionLine(models.Model):
             currency.id: (currency.rounding, currency.decimal_places)
             for currency in self.env["res.currency"].sudo().browse(currency_ids)
         }
-        now = self.env.cr.now()
+        now = fields.Datetime.to_string(self.env.cr.now())
         rows = []
         for vals in vals_list:
             row = dict(vals)
@@ -472,9 +473,17 @@ class CommissionLine(models.Model):
         if field.type == "float":
             return lambda value, row: field.convert_to_column_insert(value, self, row)
         if field.type == "date":
-            return lambda value, row: fields.Date.to_string(fields.Date.to_date(value))
+            return lambda value, row: (
+                value.isoformat()
+                if type(value) is datetime.date
+                else fields.Date.to_string(fields.Date.to_date(value))
+            )
         if field.type == "datetime":
-            return lambda value, row: fields.Datetime.to_string(fields.Datetime.to_datetime(value))
+            return lambda value, row: (
+                value
+                if isinstance(value, str)  # create_date and write_date: already a string
+                else fields.Datetime.to_string(fields.Datetime.to_datetime(value))
+            )
         if field.type in ("many2one", "char", "text", "selection", "boolean", "integer", "json"):
             return None  # as it is (a JSON value goes in the document as it is)
         raise NotImplementedError(f"{self._name}.{name}: {field.type} column")
