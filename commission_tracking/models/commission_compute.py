@@ -291,7 +291,7 @@ class CommissionCompute(models.AbstractModel):
                 "lead_id": lead.id,
                 "order_id": orders.id if len(orders) == 1 else False,
             },
-            build=lambda plan: lead._commission_deal_parts(plan, day),
+            build=lambda plan: lead._commission_deal_parts(plan, day, orders),
         )
 
     @api.model

@@ -128,12 +128,13 @@ class CrmLead(models.Model):
         self.ensure_one()
         return self.order_ids.filtered_domain(self._get_lead_sale_order_domain())
 
-    def _commission_deal_parts(self, plan, day=None):
-        """(order lines as engine lines, fallback revenue, source) in the plan's currency."""
+    def _commission_deal_parts(self, plan, day=None, orders=None):
+        """(order lines as engine lines, fallback revenue, source) in the plan's currency.
+        ``orders``: the opportunity's ``_commission_orders()`` when the caller has them."""
         self.ensure_one()
         day = day or self._commission_date()
         lines = []
-        for order in self._commission_orders():
+        for order in self._commission_orders() if orders is None else orders:
             lines += order._commission_deal_lines(plan, day)
         fallback = None
         if not lines:
