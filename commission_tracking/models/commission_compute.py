@@ -164,7 +164,9 @@ class CommissionCompute(models.AbstractModel):
         if not groups:
             return Line
         return self._compute_groups(
-            groups, touched_leads=leads, known={candidate.key: candidate for candidate in candidates}
+            groups,
+            touched_leads=leads,
+            known={candidate.key: candidate for candidate in candidates},
         )
 
     @api.model

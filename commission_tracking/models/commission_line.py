@@ -362,11 +362,15 @@ class CommissionLine(models.Model):
         ):
             return Line.create(vals_list)
 
-        plans = self.env["commission.plan"].sudo().browse(
-            {vals["plan_id"] for vals in vals_list if vals.get("plan_id")}
+        plans = (
+            self.env["commission.plan"]
+            .sudo()
+            .browse({vals["plan_id"] for vals in vals_list if vals.get("plan_id")})
         )
-        products = self.env["product.product"].sudo().browse(
-            {vals["product_id"] for vals in vals_list if vals.get("product_id")}
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .browse({vals["product_id"] for vals in vals_list if vals.get("product_id")})
         )
         related = {
             "beneficiary_type": {plan.id: plan.beneficiary_type for plan in plans},

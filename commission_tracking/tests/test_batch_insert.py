@@ -78,7 +78,9 @@ class TestBatchInsert(CommissionCommon):
                 rate=12_500,
                 amount=43_200,
             ),
-            self._vals(name=self.lead.name, lead_id=self.lead.id, deal_key=f"crm.lead,{self.lead.id}"),
+            self._vals(
+                name=self.lead.name, lead_id=self.lead.id, deal_key=f"crm.lead,{self.lead.id}"
+            ),
             self._vals(origin_line_id=origin.id, amount=-333_333, base_amount=-10_000_000),
             self._vals(amount=0.0, base_amount=0.0, rate=0.0, team_id=False, customer_id=False),
         ]
