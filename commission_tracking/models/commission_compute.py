@@ -37,6 +37,32 @@ ORDER_LINE_FIELDS = [
     "price_subtotal",
     "margin",
 ]
+# What the computation reads of invoice lines and existing commission lines: fetched alone,
+# instead of every column of thousands of rows (prefetching reads them all).
+INVOICE_LINE_FIELDS = [
+    "move_id",
+    "display_type",
+    "product_id",
+    "name",
+    "balance",
+    "quantity",
+    "product_uom_id",
+    "price_subtotal",
+    "sale_line_ids",
+]
+# (with the fields the chatter tracks, read when a line is updated)
+EXISTING_LINE_FIELDS = [
+    "deal_key",
+    "lead_id",
+    "rule_id",
+    "state",
+    "statement_id",
+    "amount",
+    "plan_id",
+    "partner_id",
+    "rate",
+    "payment_date",
+]
 TEMPLATE_FIELDS = {"subject", "body_html", "partner_to"}
 # Per-transaction store of notification values rendered in batch by ``_notify``.
 PRERENDER_KEY = "commission_tracking.prerendered_templates"
@@ -120,19 +146,20 @@ class CommissionCompute(models.AbstractModel):
                 & Domain("beneficiary_type", "=", "referrer")
             )
         if domains:
-            existing = Line.search(
-                Domain.OR(domains)
-                & Domain(
-                    [
-                        ("state", "!=", "cancel"),
-                        ("is_adjustment", "=", False),
-                        # an archived plan is frozen: its lines are left as they are
-                        ("plan_id.active", "=", True),
-                    ]
+            groups.update(
+                key
+                for key, _ids in self._line_groups(
+                    Domain.OR(domains)
+                    & Domain(
+                        [
+                            ("state", "!=", "cancel"),
+                            ("is_adjustment", "=", False),
+                            # an archived plan is frozen: its lines are left as they are
+                            ("plan_id.active", "=", True),
+                        ]
+                    )
                 )
             )
-            for line in existing:
-                groups.add(line._commission_group_key())
         # Periods where the sources count now (only for the kinds of plans that exist).
         companies = env["res.company"].union(
             leads.company_id, leads.user_id.company_id, orders.company_id, moves.company_id
@@ -347,6 +374,7 @@ class CommissionCompute(models.AbstractModel):
         """Candidates of the product lines of posted customer invoices among ``move_lines``
         (``known``: {key: candidate} already built in this computation, reused)."""
         known = known or {}
+        move_lines.fetch(INVOICE_LINE_FIELDS)
         result = []
         # what the lines of one invoice share, computed once per invoice
         by_move = {}
@@ -811,7 +839,8 @@ class CommissionCompute(models.AbstractModel):
         partners = self.env["res.partner"].union(
             *(b for b in beneficiaries if b._name == "res.partner")
         )
-        existing = Line.search(
+        existing_ids = defaultdict(list)
+        for key, ids in self._line_groups(
             Domain(
                 [
                     ("plan_id", "in", plans.ids),
@@ -820,15 +849,13 @@ class CommissionCompute(models.AbstractModel):
                     ("is_adjustment", "=", False),
                 ]
             )
-            & (Domain("user_id", "in", users.ids) | Domain("partner_id", "in", partners.ids)),
-            order="id",
-        )
-        # ids first, recordsets after: ``|=`` line by line is quadratic in a group's size
-        existing_ids = defaultdict(list)
-        for line in existing:
-            key = line._commission_group_key()
+            & (Domain("user_id", "in", users.ids) | Domain("partner_id", "in", partners.ids))
+        ):
             if key in groups:
-                existing_ids[key].append(line.id)
+                # a group's lines may differ in the other beneficiary field (payee changed)
+                existing_ids[key] = sorted(existing_ids[key] + ids)
+        existing = Line.browse(sorted(id_ for ids in existing_ids.values() for id_ in ids))
+        existing.fetch(EXISTING_LINE_FIELDS)
         existing_by_group = defaultdict(
             lambda: Line, {key: Line.browse(ids) for key, ids in existing_ids.items()}
         )
@@ -874,7 +901,7 @@ class CommissionCompute(models.AbstractModel):
                 rounding=_dec(plan.currency_id.rounding),
             )
             for line_id, line_result in reconciliation.updates:
-                line = Line.browse(line_id)
+                line = Line.browse(line_id).with_prefetch(existing._prefetch_ids)
                 vals = self._result_vals(plan, line_result)
                 vals["amount"] = float(line_result.amount)
                 candidate = candidates.get(line_result.deal_key)
@@ -917,6 +944,21 @@ class CommissionCompute(models.AbstractModel):
         }
         self._notify(changed_leads, skipped_by_lead, touched_leads or Lead)
         return created
+
+    @api.model
+    def _line_groups(self, domain):
+        """[(group key, ids in id order)] of the lines matching ``domain``, grouped in SQL
+        (the key of ``commission.line._commission_group_key``, without reading each line)."""
+        return [
+            ((plan, user if beneficiary_type == "salesperson" else partner, start), sorted(ids))
+            for plan, user, partner, start, beneficiary_type, ids in self.env[
+                "commission.line"
+            ]._read_group(
+                domain,
+                ["plan_id", "user_id", "partner_id", "period_start:day", "beneficiary_type"],
+                ["id:array_agg"],
+            )
+        ]
 
     # ------------------------------------------------------------------
     # Values
