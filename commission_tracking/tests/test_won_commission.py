@@ -232,6 +232,28 @@ class TestWonCommission(CommissionCommon):
         self.assertEqual(after, before)
         self.assertEqual(after.read(["amount", "state", "write_date"]), snapshot)
 
+    def test_recompute_after_the_payee_changed(self):
+        """The salesperson's period holds lines of two payees (the payee changed in the
+        month): a recomputation still sees both and duplicates nothing."""
+        self._create_plan([{"base": "revenue", "rate": 5}])
+        agent = self.env["res.partner"].create({"name": "Đại lý An Phát", "is_company": True})
+        first = self._win(self._create_lead(revenue=10_000_000), MARCH)
+        self.salesperson.commission_payee_id = agent
+        second = self._win(self._create_lead(revenue=20_000_000), MARCH)
+        leads = first | second
+        domain = [("lead_id", "in", leads.ids), ("state", "!=", "cancel")]
+        lines = self.Line.search(domain, order="id")
+        self.assertRecordValues(
+            lines,
+            [
+                {"lead_id": first.id, "partner_id": self.salesperson.partner_id.id},
+                {"lead_id": second.id, "partner_id": agent.id},
+            ],
+        )
+        leads._commission_compute()
+        self.assertEqual(self.Line.search(domain, order="id"), lines)
+        self.assertEqual(lines.mapped("amount"), [500_000, 1_000_000])
+
     def test_lost_cancels_pending_and_corrects_approved(self):
         self._create_plan(
             [
