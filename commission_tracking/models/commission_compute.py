@@ -867,6 +867,14 @@ class CommissionCompute(models.AbstractModel):
             if candidate.family == "invoice"
         )
         to_create = []
+        rules = {}
+
+        def rules_of(plan):
+            """The plan's rules for the engine, built once per plan."""
+            if plan not in rules:
+                rules[plan] = plan._commission_engine_rules()
+            return rules[plan]
+
         changed_leads = defaultdict(lambda: Line)
         skipped_by_lead = defaultdict(list)
         for key in sorted(groups, key=lambda k: (k[0].id, k[1]._name, k[1].id, k[2])):
@@ -874,7 +882,7 @@ class CommissionCompute(models.AbstractModel):
             entries = deals_by_group.get(key, [])
             candidates = {deal_key: candidate for candidate, deal_key, _deal in entries}
             result = engine.compute_period(
-                plan._commission_engine_rules(),
+                rules_of(plan),
                 [deal for _candidate, _key, deal in entries],
                 cap=_dec(plan.cap_amount),
                 rounding=_dec(plan.currency_id.rounding),
@@ -931,6 +939,7 @@ class CommissionCompute(models.AbstractModel):
                 )
         # No "created" chatter message per line: the opportunity's chatter tells the story.
         created = Line._insert_computed(to_create)
+        created.fetch(["lead_id", "trigger"])  # not every column of thousands of new lines
         for line in created:
             # only opportunities are notified: lines without one (invoices, orders, payments,
             # referrals) are not collected (one ``|=`` per line made this quadratic)
