@@ -956,8 +956,10 @@ class CommissionCompute(models.AbstractModel):
 
     @api.model
     def _line_groups(self, domain):
-        """[(group key, ids in id order)] of the lines matching ``domain``, grouped in SQL
-        (the key of ``commission.line._commission_group_key``, without reading each line)."""
+        """[(group key, ids in id order)] of the lines matching ``domain``, grouped in SQL.
+        A group key is (plan, beneficiary, period start): the engine computes lines group by
+        group; the beneficiary is the salesperson, or the payee for partner and referrer
+        plans."""
         return [
             ((plan, user if beneficiary_type == "salesperson" else partner, start), sorted(ids))
             for plan, user, partner, start, beneficiary_type, ids in self.env[

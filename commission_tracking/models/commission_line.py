@@ -276,12 +276,6 @@ class CommissionLine(models.Model):
                 else line.name or ""
             )
 
-    def _commission_group_key(self):
-        """(plan, beneficiary, period start): the engine computes lines group by group."""
-        self.ensure_one()
-        beneficiary = self.user_id if self.beneficiary_type == "salesperson" else self.partner_id
-        return (self.plan_id, beneficiary, self.period_start)
-
     def _commission_deal_key(self):
         """The engine's deal key of this line (lines written before keys were stored: their
         opportunity)."""

@@ -116,65 +116,19 @@ class TestBatchInsert(CommissionCommon):
         self.assertEqual(len(inserted), 5)
         self.assertEqual(self._rows(inserted), self._rows(created))
         # real values, not only equal ones: rounded through the currencies, related fields set
+        # what every line of an invoice plan's salesperson gets, and what differs
+        common = {"trigger": "invoice", "beneficiary_type": "salesperson", "state": "pending"}
+        columns = ("amount", "base_amount", "source_amount", "product_categ_id")
+        columns += ("is_correction", "rate")
+        expected = [
+            (333_333.0, 10_000_000.0, 401.23, self.categ_software.id, False, 3.3333),
+            (43_200.0, 0.0, 0.0, self.categ_service.id, False, 12_500.0),
+            (333_333.0, 10_000_000.0, 0.0, False, False, 3.3333),
+            (-333_333.0, -10_000_000.0, 0.0, False, True, 3.3333),
+            (0.0, 0.0, 0.0, False, False, 0.0),
+        ]
         self.assertRecordValues(
-            inserted,
-            [
-                {
-                    "amount": 333_333.0,
-                    "base_amount": 10_000_000.0,
-                    "source_amount": 401.23,
-                    "product_categ_id": self.categ_software.id,
-                    "trigger": "invoice",
-                    "beneficiary_type": "salesperson",
-                    "state": "pending",
-                    "is_correction": False,
-                    "rate": 3.3333,
-                },
-                {
-                    "amount": 43_200.0,
-                    "base_amount": 0.0,
-                    "source_amount": 0.0,
-                    "product_categ_id": self.categ_service.id,
-                    "trigger": "invoice",
-                    "beneficiary_type": "salesperson",
-                    "state": "pending",
-                    "is_correction": False,
-                    "rate": 12_500.0,
-                },
-                {
-                    "amount": 333_333.0,
-                    "base_amount": 10_000_000.0,
-                    "source_amount": 0.0,
-                    "product_categ_id": False,
-                    "trigger": "invoice",
-                    "beneficiary_type": "salesperson",
-                    "state": "pending",
-                    "is_correction": False,
-                    "rate": 3.3333,
-                },
-                {
-                    "amount": -333_333.0,
-                    "base_amount": -10_000_000.0,
-                    "source_amount": 0.0,
-                    "product_categ_id": False,
-                    "trigger": "invoice",
-                    "beneficiary_type": "salesperson",
-                    "state": "pending",
-                    "is_correction": True,
-                    "rate": 3.3333,
-                },
-                {
-                    "amount": 0.0,
-                    "base_amount": 0.0,
-                    "source_amount": 0.0,
-                    "product_categ_id": False,
-                    "trigger": "invoice",
-                    "beneficiary_type": "salesperson",
-                    "state": "pending",
-                    "is_correction": False,
-                    "rate": 0.0,
-                },
-            ],
+            inserted, [dict(common, **dict(zip(columns, row, strict=True))) for row in expected]
         )
         self.assertEqual(inserted[1].base_qty, 3.46)
         self.assertIn("3.3333", inserted[0].explanation_data["steps"][0]["params"]["rate"])
