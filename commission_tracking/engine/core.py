@@ -46,8 +46,7 @@ def fmt(value):
     """Plain string of a Decimal for step params: no exponent, no trailing zeros (``'3'``)."""
     if value == 0:
         return "0"
-    with engine_context():
-        return format(value.normalize(), "f")
+    return format(value.normalize(_CONTEXT), "f")
 
 
 def unit_rate(rate_type, rate):
@@ -69,9 +68,10 @@ def round_amount(value, rounding):
     """``R(x)``: nearest multiple of ``rounding``, halves away from zero (like ``float_round``)."""
     value = to_decimal(value)
     rounding = check_rounding(rounding)
-    with engine_context():
-        # "+ ZERO" turns a negative zero (-0.4 rounded) into a plain zero.
-        return (value / rounding).to_integral_value(ROUND_HALF_UP) * rounding + ZERO
+    # the engine's context passed to each operation (cheaper than entering it each time);
+    # "+ ZERO" turns a negative zero (-0.4 rounded) into a plain zero.
+    units = _CONTEXT.divide(value, rounding).to_integral_value(ROUND_HALF_UP, _CONTEXT)
+    return _CONTEXT.add(_CONTEXT.multiply(units, rounding), ZERO)
 
 
 def floor_amount(value, rounding):

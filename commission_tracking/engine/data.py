@@ -32,6 +32,8 @@ def to_decimal(value, name="value"):
     Floats are converted through ``str`` (``0.1`` → ``Decimal('0.1')``). Booleans, ``None``
     and non-finite values are rejected.
     """
+    if type(value) is Decimal and value.is_finite():
+        return value  # the usual case, first
     if isinstance(value, bool) or value is None:
         raise TypeError(f"{name} must be a number, got {value!r}")
     if isinstance(value, Decimal):

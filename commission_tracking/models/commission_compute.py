@@ -295,15 +295,28 @@ class CommissionCompute(models.AbstractModel):
         """Candidates of the won opportunities among ``leads`` (``known``: {key: candidate}
         already built in this computation, reused)."""
         known = known or {}
-        return [
-            known.get(f"crm.lead,{lead.id}") or self._won_candidate(lead, lead._commission_date())
-            for lead in leads
-            if lead._commission_is_won()
-        ]
+        result = []
+        for lead in leads:
+            candidate = known.get(f"crm.lead,{lead.id}")  # built from a won opportunity
+            if candidate:
+                result.append(candidate)
+            elif lead._commission_is_won():
+                result.append(self._won_candidate(lead, lead._commission_date()))
+        return result
 
     @api.model
     def _won_candidate(self, lead, day):
         orders = lead._commission_orders()
+        parts = {}
+
+        def build(plan):
+            """The deal's lines for ``plan``: they depend on its company and currency only,
+            built once for the plans that share them."""
+            key = (plan.company_id.id, plan.currency_id.id)
+            if key not in parts:
+                parts[key] = lead._commission_deal_parts(plan, day, orders)
+            return parts[key]
+
         return Candidate(
             key=f"crm.lead,{lead.id}",
             family="won",
@@ -320,7 +333,7 @@ class CommissionCompute(models.AbstractModel):
                 "lead_id": lead.id,
                 "order_id": orders.id if len(orders) == 1 else False,
             },
-            build=lambda plan: lead._commission_deal_parts(plan, day, orders),
+            build=build,
         )
 
     @api.model
@@ -875,7 +888,10 @@ class CommissionCompute(models.AbstractModel):
                 rules[plan] = plan._commission_engine_rules()
             return rules[plan]
 
-        changed_leads = defaultdict(lambda: Line)
+        # ids of the lines changed, by opportunity id; the opportunities with a changed line
+        # of a plan triggered by the win (they are notified)
+        changed_by_lead = defaultdict(list)
+        won_lead_ids = set()
         skipped_by_lead = defaultdict(list)
         for key in sorted(groups, key=lambda k: (k[0].id, k[1]._name, k[1].id, k[2])):
             plan, beneficiary, start = key
@@ -917,13 +933,17 @@ class CommissionCompute(models.AbstractModel):
                     vals["date"] = candidate.day
                 line.write(vals)
                 if line.lead_id:
-                    changed_leads[line.lead_id] |= line
+                    changed_by_lead[line.lead_id.id].append(line.id)
+                    if plan.trigger == "won":
+                        won_lead_ids.add(line.lead_id.id)
             if reconciliation.cancels:
                 cancelled = Line.browse(reconciliation.cancels)
                 cancelled.write({"state": "cancel"})
                 for line in cancelled:
                     if line.lead_id:
-                        changed_leads[line.lead_id] |= line
+                        changed_by_lead[line.lead_id.id].append(line.id)
+                        if plan.trigger == "won":
+                            won_lead_ids.add(line.lead_id.id)
             for line_result, amount, origin_id in reconciliation.creates:
                 to_create.append(
                     self._prepare_line_vals(
@@ -939,17 +959,19 @@ class CommissionCompute(models.AbstractModel):
                 )
         # No "created" chatter message per line: the opportunity's chatter tells the story.
         created = Line._insert_computed(to_create)
-        created.fetch(["lead_id", "trigger"])  # not every column of thousands of new lines
-        for line in created:
-            # only opportunities are notified: lines without one (invoices, orders, payments,
-            # referrals) are not collected (one ``|=`` per line made this quadratic)
-            if line.lead_id:
-                changed_leads[line.lead_id] |= line
-        changed_leads.pop(Lead, None)
+        # the new lines' opportunities and plans from their values (in the order of the ids);
+        # only opportunities are notified: lines without one (invoices, orders, payments,
+        # referrals) are not collected
+        trigger_of = {plan.id: plan.trigger for plan in plans}
+        for vals, line_id in zip(to_create, created.ids, strict=True):
+            if vals.get("lead_id"):
+                changed_by_lead[vals["lead_id"]].append(line_id)
+                if trigger_of.get(vals["plan_id"]) == "won":
+                    won_lead_ids.add(vals["lead_id"])
+        changed_ids = [id_ for lead_id in won_lead_ids for id_ in changed_by_lead[lead_id]]
         changed_leads = {
-            lead: lines
-            for lead, lines in changed_leads.items()
-            if lead and lines.filtered(lambda line: line.trigger == "won")
+            Lead.browse(lead_id): Line.browse(changed_by_lead[lead_id]).with_prefetch(changed_ids)
+            for lead_id in sorted(won_lead_ids)
         }
         self._notify(changed_leads, skipped_by_lead, touched_leads or Lead)
         return created

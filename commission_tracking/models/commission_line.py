@@ -3,7 +3,7 @@ import json
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_repr, float_round, split_every
+from odoo.tools import SQL, float_round, split_every
 from odoo.tools.misc import formatLang
 
 from ..engine import Step, explain
@@ -465,11 +465,24 @@ class CommissionLine(models.Model):
                 if row.get(currency_field) not in currencies:
                     return value
                 rounding, digits = currencies[row[currency_field]]
-                return float_repr(float_round(value, precision_rounding=rounding), digits)
+                # float_repr(float_round(...), digits) of the ORM: "+ 0.0" is float_repr's
+                # zero without sign (the rounded value is 0.0, -0.0 or at least one unit)
+                return "%.*f" % (digits, float_round(value, precision_rounding=rounding) + 0.0)
 
             return convert
         if field.type == "float":
-            return lambda value, row: field.convert_to_column_insert(value, self, row)
+            digits = field.get_digits(self.env)
+            if not digits:
+                return lambda value, row: float(value or 0.0)
+            scale = digits[1]
+            # Float.convert_to_column: float_repr(float_round(value, scale), scale)
+            return lambda value, row: (
+                "%.*f"
+                % (
+                    scale,
+                    float_round(float(value or 0.0), precision_digits=scale) + 0.0,
+                )
+            )
         if field.type == "date":
             return lambda value, row: (
                 value.isoformat()

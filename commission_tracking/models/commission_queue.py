@@ -134,17 +134,29 @@ class CommissionQueue(models.Model):
 
     @api.model
     def _enqueue_notifications(self, leads):
-        """Queue the commission e-mail of these opportunities for the scheduled action."""
-        self.sudo().create(
-            [
-                {
-                    "kind": "notify",
-                    "res_model": "crm.lead",
-                    "res_id": lead.id,
-                    "company_id": self._source_company(lead).id,
-                }
-                for lead in leads
-            ]
+        """Queue the commission e-mail of these opportunities for the scheduled action.
+
+        One ``INSERT`` for all of them: a computation of thousands of opportunities queues
+        thousands of e-mails, and ``create`` cost a tenth of such a computation. The rows are
+        those ``create`` writes (nothing is computed from a queue row, nothing is cached)."""
+        if not leads:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO commission_queue
+                       (kind, res_model, res_id, company_id,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT 'notify', 'crm.lead', source.res_id, source.company_id,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(company_ids)s::int[])
+                       AS source(res_id, company_id)
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                res_ids=leads.ids,
+                company_ids=[self._source_company(lead).id for lead in leads],
+            )
         )
         self._trigger_cron()
 

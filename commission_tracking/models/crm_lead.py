@@ -130,7 +130,9 @@ class CrmLead(models.Model):
 
     def _commission_deal_parts(self, plan, day=None, orders=None):
         """(order lines as engine lines, fallback revenue, source) in the plan's currency.
-        ``orders``: the opportunity's ``_commission_orders()`` when the caller has them."""
+        ``orders``: the opportunity's ``_commission_orders()`` when the caller has them.
+        Depends on the plan's company and currency only (a computation builds them once for
+        the plans that share both)."""
         self.ensure_one()
         day = day or self._commission_date()
         lines = []

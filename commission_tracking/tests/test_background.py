@@ -56,6 +56,15 @@ class TestComputationBatch(CommissionCommon):
         self.assertFalse(notified(leads[0]) | notified(leads[1]))
         Queue = self.env["commission.queue"]
         self.assertEqual(set(Queue.search([]).mapped("kind")), {"notify"})
+        # one row per opportunity, as create writes it (company, who queued, when)
+        self.assertEqual(
+            [
+                (entry.res_model, entry.res_id, entry.company_id, entry.create_uid)
+                for entry in Queue.search([], order="res_id")
+            ],
+            [("crm.lead", lead.id, self.env.company, self.env.user) for lead in leads.sorted("id")],
+        )
+        self.assertEqual(set(Queue.search([]).mapped("create_date")), {self.env.cr.now()})
         self.assertFalse(leads[0].commission_queued, "the lines are there: nothing pending")
         self.assertTrue(Queue._cron_process())
         self.assertIn("300,000", notified(leads[0]).body)
