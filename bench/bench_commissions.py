@@ -1023,6 +1023,7 @@ def print_report(results):
             (f"(1) N={n} win in batch, automatic computation off", f"{res['win_s']:.2f} s",
              f"{res['win_q'] / n:.1f} q/opp"),
             (f"(1) N={n} leads._commission_compute()", f"{res['batch_s']:.2f} s",
+             f"{_rate(n, res['batch_s']):.0f} opp/s, "
              f"{_rate(res['batch_lines'], res['batch_s']):.0f} lines/s, "
              f"{res['batch_q'] / n:.2f} q/opp ({res['batch_lines']} lines)"),
             (f"(1) N={n} same, without the e-mails (diagnostic)", f"{res['nomail_s']:.2f} s",

@@ -18,7 +18,8 @@ class AccountMoveLine(models.Model):
 
         The revenue is the line's balance in the company currency, i.e. converted at the
         invoice's own rate; a credit note line is negative. ``fraction`` is the part of the
-        invoice a payment paid. The margin is the revenue less the product's cost.
+        invoice a payment paid. The margin is the revenue less the product's cost. Depends
+        on the plan's company and currency only (built once for the plans that share both).
         """
         self.ensure_one()
         move = self.move_id

@@ -77,6 +77,21 @@ def _dec(value):
     return Decimal(str(value or 0))
 
 
+def _per_company_currency(build):
+    """``build(plan)`` run once per plan company and currency: a deal's lines depend on the
+    plan only through them (the currency they are converted to, the company's rates), and a
+    deal often counts in several plans (the salesperson's, the team leader's)."""
+    built = {}
+
+    def shared(plan):
+        key = (plan.company_id.id, plan.currency_id.id)
+        if key not in built:
+            built[key] = build(plan)
+        return built[key]
+
+    return shared
+
+
 class Candidate(NamedTuple):
     """One source that may earn commissions, before plans are applied."""
 
@@ -307,16 +322,6 @@ class CommissionCompute(models.AbstractModel):
     @api.model
     def _won_candidate(self, lead, day):
         orders = lead._commission_orders()
-        parts = {}
-
-        def build(plan):
-            """The deal's lines for ``plan``: they depend on its company and currency only,
-            built once for the plans that share them."""
-            key = (plan.company_id.id, plan.currency_id.id)
-            if key not in parts:
-                parts[key] = lead._commission_deal_parts(plan, day, orders)
-            return parts[key]
-
         return Candidate(
             key=f"crm.lead,{lead.id}",
             family="won",
@@ -333,7 +338,9 @@ class CommissionCompute(models.AbstractModel):
                 "lead_id": lead.id,
                 "order_id": orders.id if len(orders) == 1 else False,
             },
-            build=build,
+            build=_per_company_currency(
+                lambda plan: lead._commission_deal_parts(plan, day, orders)
+            ),
         )
 
     @api.model
@@ -362,10 +369,12 @@ class CommissionCompute(models.AbstractModel):
                         "order_id": order.id,
                         "lead_id": order.opportunity_id.id,
                     },
-                    build=lambda plan, order=order: (
-                        tuple(order._commission_deal_lines(plan, order._commission_date())),
-                        None,
-                        "order",
+                    build=_per_company_currency(
+                        lambda plan, order=order: (
+                            tuple(order._commission_deal_lines(plan, order._commission_date())),
+                            None,
+                            "order",
+                        )
                     ),
                 )
             )
@@ -436,10 +445,8 @@ class CommissionCompute(models.AbstractModel):
                         "source_currency_id": move.currency_id.id,
                         "source_amount": aml.price_subtotal * shared["sign"],
                     },
-                    build=lambda plan, aml=aml: (
-                        (aml._commission_deal_line(plan),),
-                        None,
-                        "invoice",
+                    build=_per_company_currency(
+                        lambda plan, aml=aml: ((aml._commission_deal_line(plan),), None, "invoice")
                     ),
                 )
             )

@@ -143,7 +143,8 @@ class SaleOrder(models.Model):
         return self.env["commission.compute"]._local_day(when or self.date_order, self.user_id)
 
     def _commission_deal_lines(self, plan, day):
-        """The order lines as engine lines, amounts in the plan's currency."""
+        """The order lines as engine lines, amounts in the plan's currency. Depends on the
+        plan's company and currency only (built once for the plans that share both)."""
         self.ensure_one()
         company = plan.company_id
         target = plan.currency_id

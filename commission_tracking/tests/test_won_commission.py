@@ -1,4 +1,5 @@
 import datetime
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -253,6 +254,38 @@ class TestWonCommission(CommissionCommon):
         leads._commission_compute()
         self.assertEqual(self.Line.search(domain, order="id"), lines)
         self.assertEqual(lines.mapped("amount"), [500_000, 1_000_000])
+
+    def test_deal_lines_built_once_for_plans_sharing_company_and_currency(self):
+        """A deal counting in two plans of the company (in its currency) is turned into engine
+        lines once; each plan applies its own rules to them."""
+        five = self._create_plan([{"base": "revenue", "rate": 5}], name="Năm phần trăm")
+        two = self._create_plan(
+            [
+                {
+                    "base": "revenue",
+                    "rate": 2,
+                    "tier_mode": "retroactive",
+                    "tier_ids": self._tiers((0, 2), (40_000_000, 4)),
+                }
+            ],
+            name="Bậc lũy tiến",
+        )
+        Lead = type(self.env["crm.lead"])
+        built = []
+        original = Lead._commission_deal_parts
+
+        def spy(lead, plan, *args, **kwargs):
+            built.append(lead)
+            return original(lead, plan, *args, **kwargs)
+
+        lead = self._win(self._create_lead(revenue=50_000_000), MARCH)
+        with patch.object(Lead, "_commission_deal_parts", spy):
+            lead._commission_compute()
+        self.assertEqual(built, [lead])
+        self.assertEqual(
+            {line.plan_id: line.amount for line in self._lines(lead)},
+            {five: 2_500_000, two: 2_000_000},  # 5 %; 4 % from 40,000,000 (retroactive)
+        )
 
     def test_lost_cancels_pending_and_corrects_approved(self):
         self._create_plan(
