@@ -215,7 +215,18 @@ def tier_reached(rule, x):
 
 
 def segments(rule):
-    """The segments of the marginal cumulative function of ``rule``, in increasing order."""
+    """The segments of the marginal cumulative function of ``rule``, in increasing order.
+
+    Built once per rule (a rule is immutable; a period asks for them three times per deal):
+    kept in the rule's ``__dict__``, outside its fields (equality and hash ignore it)."""
+    cached = rule.__dict__.get("_segments")
+    if cached is None:
+        cached = _segments(rule)
+        object.__setattr__(rule, "_segments", cached)
+    return cached
+
+
+def _segments(rule):
     result = [Segment(None, ZERO, "negative", zero_tier(rule))]
     tiers = rule.tiers
     if not tiers:
@@ -356,6 +367,7 @@ def _rule_lines(rule, entries, rounding):
     lines = {}
     before = ZERO
     raw_before = ZERO  # flat rules: running total of the unrounded amounts
+    rounded_before = None  # marginal rules: R(F(before)), the previous deal's R(F(after))
     for position, deal, base, base_step in entries:
         after = before + base
         steps = [base_step]
@@ -364,9 +376,11 @@ def _rule_lines(rule, entries, rounding):
             pieces = marginal_slices(rule, before, after)
             steps.extend(_slice_step(rule, piece) for piece in pieces)
             raw = sum((piece.amount for piece in pieces), ZERO)
-            amount = round_amount(cumulative(rule, after), rounding) - round_amount(
-                cumulative(rule, before), rounding
-            )
+            if rounded_before is None:
+                rounded_before = round_amount(cumulative(rule, before), rounding)
+            rounded_after = round_amount(cumulative(rule, after), rounding)
+            amount = rounded_after - rounded_before
+            rounded_before = rounded_after
             rate = _effective_rate(rule, amount, base)
         else:
             agreed = agreed_rate(rule, deal) is not None

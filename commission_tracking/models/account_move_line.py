@@ -13,35 +13,52 @@ class AccountMoveLine(models.Model):
         self.move_id._commission_sync_payment()
         return result
 
-    def _commission_deal_line(self, plan, fraction=1):
+    def _commission_deal_line(self, plan, fraction=1, facts=None):
         """This customer invoice line as an engine line, in the plan's currency.
 
         The revenue is the line's balance in the company currency, i.e. converted at the
         invoice's own rate; a credit note line is negative. ``fraction`` is the part of the
         invoice a payment paid. The margin is the revenue less the product's cost. Depends
         on the plan's company and currency only (built once for the plans that share both).
+        ``facts``: a dict the caller shares between the lines of one computation, where what
+        the lines of one invoice or of one product have in common is kept (read once).
         """
         self.ensure_one()
+        facts = {} if facts is None else facts
         move = self.move_id
-        company = move.company_id
-        sign = -1 if move.move_type == "out_refund" else 1
+        move_facts = facts.get(("move", move.id))
+        if move_facts is None:
+            company = move.company_id
+            move_facts = facts["move", move.id] = (
+                company,
+                company.currency_id,
+                -1 if move.move_type == "out_refund" else 1,
+                move.invoice_date or move.date,
+            )
+        company, company_currency, sign, day = move_facts
         revenue = -self.balance
         product = self.product_id
         if product:
-            quantity = sign * self.product_uom_id._compute_quantity(
-                self.quantity, product.uom_id, round=False
-            )
-            cost = product.standard_price * quantity
+            product_facts = facts.get(("product", product.id))
+            if product_facts is None:
+                product_facts = facts["product", product.id] = (
+                    product.uom_id,
+                    product.categ_id.id,
+                    product.standard_price,
+                )
+            uom, categ_id, standard_price = product_facts
+            quantity = sign * self.product_uom_id._compute_quantity(self.quantity, uom, round=False)
+            cost = standard_price * quantity
         else:
+            categ_id = False
             quantity = cost = 0.0
-        day = move.invoice_date or move.date
-        if plan.currency_id != company.currency_id:
-            revenue = company.currency_id._convert(revenue, plan.currency_id, company, day)
-            cost = company.currency_id._convert(cost, plan.currency_id, company, day)
+        if plan.currency_id != company_currency:
+            revenue = company_currency._convert(revenue, plan.currency_id, company, day)
+            cost = company_currency._convert(cost, plan.currency_id, company, day)
         fraction = Decimal(str(fraction))
         return engine.DealLine(
             product_id=product.id,
-            categ_id=product.categ_id.id,
+            categ_id=categ_id,
             revenue=Decimal(str(revenue)) * fraction,
             margin=Decimal(str(revenue - cost)) * fraction,
             quantity=Decimal(str(quantity)) * fraction,

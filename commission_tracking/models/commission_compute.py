@@ -398,8 +398,10 @@ class CommissionCompute(models.AbstractModel):
         known = known or {}
         move_lines.fetch(INVOICE_LINE_FIELDS)
         result = []
-        # what the lines of one invoice share, computed once per invoice
+        # what the lines of one invoice share, computed once per invoice; what the engine lines
+        # of one invoice or one product share (account.move.line._commission_deal_line)
         by_move = {}
+        facts = {}
         for aml in move_lines:
             candidate = known.get(f"account.move.line,{aml.id}")
             if candidate:
@@ -419,12 +421,15 @@ class CommissionCompute(models.AbstractModel):
                         "team": move.team_id,
                         "customer": move.partner_id.commercial_partner_id,
                         "sign": -1 if move.move_type == "out_refund" else 1,
+                        "name": move.name,
+                        "currency_id": move.currency_id.id,
                     }
                     if self._invoice_counts(move)
                     else False
                 )
             if not shared:
                 continue
+            product = aml.product_id
             result.append(
                 Candidate(
                     key=f"account.move.line,{aml.id}",
@@ -438,15 +443,19 @@ class CommissionCompute(models.AbstractModel):
                     team=shared["team"],
                     customer=shared["customer"],
                     vals={
-                        "name": f"{move.name} · {aml.product_id.display_name or aml.name or ''}",
+                        "name": f"{shared['name']} · {product.display_name or aml.name or ''}",
                         "move_id": move.id,
-                        "product_id": aml.product_id.id,
+                        "product_id": product.id,
                         "order_id": aml.sale_line_ids.order_id[:1].id,
-                        "source_currency_id": move.currency_id.id,
+                        "source_currency_id": shared["currency_id"],
                         "source_amount": aml.price_subtotal * shared["sign"],
                     },
                     build=_per_company_currency(
-                        lambda plan, aml=aml: ((aml._commission_deal_line(plan),), None, "invoice")
+                        lambda plan, aml=aml: (
+                            (aml._commission_deal_line(plan, facts=facts),),
+                            None,
+                            "invoice",
+                        )
                     ),
                 )
             )

@@ -22,6 +22,7 @@ from ..engine import (
     Step,
     Tier,
     compute_period,
+    core,
     cumulative,
     deal_base,
     explain,
@@ -175,6 +176,21 @@ def test_cumulative_marginal_first_tier_above_zero_and_no_zero_tier():
     assert cumulative(r, 200) == 5
     assert cumulative(r, 1100) == 45 + 10
     assert cumulative(r, -500) == 0
+
+
+def test_segments_built_once_per_rule_and_invisible_to_equality():
+    r = marginal()
+    twin = marginal()
+    first = core.segments(r)
+    assert core.segments(r) is first  # kept with the rule
+    assert [segment.kind for segment in first] == ["negative", "tier", "tier", "tier"]
+    assert r == twin and hash(r) == hash(twin)  # the cache is not a field
+    assert replace(r, tiers=(Tier(0, 1),)).tiers == (Tier(0, 1),)
+    assert [s.tier for s in core.segments(replace(r, tiers=(Tier(0, 1),)))] == [
+        Tier(0, 1),
+        Tier(0, 1),
+    ]  # a changed copy gets its own segments
+    assert cumulative(r, 600_000_000) == 30_000_000
 
 
 def test_cumulative_retroactive():
