@@ -18,7 +18,8 @@ class AccountMoveLine(models.Model):
 
         The revenue is the line's balance in the company currency, i.e. converted at the
         invoice's own rate; a credit note line is negative. ``fraction`` is the part of the
-        invoice a payment paid. The margin is the revenue less the product's cost. Depends
+        invoice a payment paid. The margin is the revenue less the product's cost in the
+        invoice's company (a product's cost is per company), whoever computes. Depends
         on the plan's company and currency only (built once for the plans that share both).
         ``facts``: a dict the caller shares between the lines of one computation, where what
         the lines of one invoice or of one product have in common is kept (read once).
@@ -39,12 +40,12 @@ class AccountMoveLine(models.Model):
         revenue = -self.balance
         product = self.product_id
         if product:
-            product_facts = facts.get(("product", product.id))
+            product_facts = facts.get(("product", product.id, company.id))
             if product_facts is None:
-                product_facts = facts["product", product.id] = (
+                product_facts = facts["product", product.id, company.id] = (
                     product.uom_id,
                     product.categ_id.id,
-                    product.standard_price,
+                    product.with_company(company).standard_price,
                 )
             uom, categ_id, standard_price = product_facts
             quantity = sign * self.product_uom_id._compute_quantity(self.quantity, uom, round=False)

@@ -203,6 +203,25 @@ class TestInvoiceTrigger(SourcesCommon):
         # the payment does not earn again under an invoice-triggered plan
         self.assertEqual(len(self._lines_of(self.plan)), 1)
 
+    def test_margin_uses_the_invoice_company_cost_whoever_computes(self):
+        """A product's cost is per company: an invoice's margin uses its own company's cost,
+        also when the computation runs with another company current (a background job, a
+        user working in several companies)."""
+        margin_plan = self._create_plan([{"base": "margin", "rate": 10}], trigger="invoice")
+        other = self.env["res.company"].create({"name": "Chi nhánh Đà Nẵng"})
+        self.product_license.with_company(other).standard_price = 9_000_000
+        Compute = self.env["commission.compute"].with_context(
+            allowed_company_ids=[other.id, self.company.id]
+        )
+        self.assertEqual(Compute.env.company, other)
+        invoice = self._invoice([(self.product_license, 2, 10_000_000)], post=False)
+        invoice.action_post()
+        Compute._compute_for_sources(moves=invoice.with_env(Compute.env))
+        # 2 × (10,000,000 − 6,000,000), not 2 × (10,000,000 − 9,000,000)
+        self.assertRecordValues(
+            self._lines_of(margin_plan), [{"base_amount": 8_000_000, "amount": 800_000}]
+        )
+
     def test_foreign_currency_invoice_at_its_rate(self):
         usd = self.env.ref("base.USD")
         usd.active = True
